@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Every test, from a fresh clone: installs what the tests need, then typecheck, lint and vitest.
+# Debian packages: influxdb (influxd 1.6), mosquitto + clients, chromium; skipped when present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+for pkg in influxdb mosquitto mosquitto-clients chromium; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
+if ((${#need[@]})); then
+  sudo=""
+  [[ $(id -u) == 0 ]] || sudo=sudo
+  echo "installing Debian packages: ${need[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi
+
+npm ci --no-audit --no-fund --loglevel=error
+npm test
