@@ -1,0 +1,81 @@
+/**
+ * The storage port: one interface, two adapters (InfluxDB, embedded DuckDB) that pass one shared
+ * contract test suite. The processor writes through it; the gateway reads through it.
+ * Owned by the processor (issue 5); extend it, keep what is here stable for the gateway.
+ */
+import type { Alarm } from '../contract/alarms.ts';
+import type { CommandAck } from '../contract/commands.ts';
+import type { LampEvent } from '../contract/events.ts';
+import type { LampStatus } from '../contract/status.ts';
+import type { Telemetry, TelemetryField } from '../contract/telemetry.ts';
+
+/** Tags stored with every lamp point (bounded cardinality, from the registry). */
+export interface LampTags {
+  lampId: string;
+  segmentId: string;
+  vendorId: string;
+  modelId: string;
+}
+
+export type StoredTelemetry = Telemetry & LampTags;
+export type StoredEvent = LampEvent & LampTags;
+export type StoredStatus = LampStatus & LampTags;
+export type StoredAck = CommandAck & LampTags;
+
+/** Which lamps a read covers; absent members do not filter. Vendors see only their own. */
+export interface LampFilter {
+  lampIds?: string[];
+  segmentId?: string;
+  vendorId?: string;
+  modelId?: string;
+}
+
+export type Aggregate = 'mean' | 'min' | 'max' | 'last';
+
+export interface HistoryQuery extends LampFilter {
+  field: TelemetryField;
+  /** Window, epoch ms, from inclusive, to exclusive. */
+  from: number;
+  to: number;
+  bucketMs: number;
+  agg: Aggregate;
+}
+
+export interface HistorySeries {
+  lampId: string;
+  points: { t: number; value: number | null }[];
+}
+
+export interface EnergyQuery extends LampFilter {
+  from: number;
+  to: number;
+  groupBy: 'lamp' | 'segment' | 'vendor';
+}
+
+export interface EnergyRow {
+  key: string;
+  /** Energy used in the window (difference of the cumulative counter), kWh. */
+  kWh: number;
+}
+
+export interface WindowQuery extends LampFilter {
+  from: number;
+  to: number;
+  limit?: number;
+}
+
+export interface Store {
+  readonly kind: 'influxdb' | 'duckdb';
+  writeTelemetry(points: readonly StoredTelemetry[]): Promise<void>;
+  writeEvents(events: readonly StoredEvent[]): Promise<void>;
+  writeStatus(status: readonly StoredStatus[]): Promise<void>;
+  writeAcks(acks: readonly StoredAck[]): Promise<void>;
+  writeAlarms(alarms: readonly Alarm[]): Promise<void>;
+  /** The newest reading of each lamp matching the filter. */
+  latest(filter: LampFilter): Promise<StoredTelemetry[]>;
+  history(query: HistoryQuery): Promise<HistorySeries[]>;
+  energy(query: EnergyQuery): Promise<EnergyRow[]>;
+  events(query: WindowQuery): Promise<StoredEvent[]>;
+  alarms(query: Omit<WindowQuery, 'vendorId' | 'modelId'>): Promise<Alarm[]>;
+  close(): Promise<void>;
+}
