@@ -3,6 +3,7 @@ export * from './commands.ts';
 export * from './common.ts';
 export * from './decode.ts';
 export * from './events.ts';
+export * from './examples.ts';
 export * from './limits.ts';
 export * from './status.ts';
 export * from './telemetry.ts';

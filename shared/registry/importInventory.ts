@@ -50,12 +50,14 @@ export function formatImportError(e: ImportError): string {
 
 type Candidate = { where: string; raw: Record<string, unknown>; segmentName?: string };
 
+/** One error per field: the first problem zod names for it. */
 function issuesToErrors(where: string, error: z.ZodError): ImportError[] {
-  return error.issues.map((i) => ({
-    where,
-    field: i.path.join('.') || '(row)',
-    message: i.message,
-  }));
+  const byField = new Map<string, ImportError>();
+  for (const i of error.issues) {
+    const field = i.path.join('.') || '(row)';
+    if (!byField.has(field)) byField.set(field, { where, field, message: i.message });
+  }
+  return [...byField.values()];
 }
 
 /**
