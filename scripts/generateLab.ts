@@ -123,20 +123,67 @@ function makeModels(): LuminaireModel[] {
 /** Fictional streets of the approximate layout: legs as [east, north] metres. */
 const STREETS: { name: string; legs: [number, number][] }[] = [
   { name: 'Lysvej', legs: [[820, 0]] },
-  { name: 'Lygtevej', legs: [[0, 540], [160, 0]] },
+  {
+    name: 'Lygtevej',
+    legs: [
+      [0, 540],
+      [160, 0],
+    ],
+  },
   { name: 'Mastevej', legs: [[690, 0]] },
-  { name: 'Armaturvej', legs: [[0, -460], [240, 0]] },
+  {
+    name: 'Armaturvej',
+    legs: [
+      [0, -460],
+      [240, 0],
+    ],
+  },
   { name: 'Daempervej', legs: [[0, 730]] },
-  { name: 'Sensorvej', legs: [[-580, 0], [0, 210]] },
+  {
+    name: 'Sensorvej',
+    legs: [
+      [-580, 0],
+      [0, 210],
+    ],
+  },
   { name: 'Kabelvej', legs: [[-720, 0]] },
-  { name: 'Skumringsvej', legs: [[0, 380], [310, 0]] },
-  { name: 'Nattevej', legs: [[640, 0], [0, 150]] },
-  { name: 'Gadelysvej', legs: [[-260, 0], [0, 420]] },
+  {
+    name: 'Skumringsvej',
+    legs: [
+      [0, 380],
+      [310, 0],
+    ],
+  },
+  {
+    name: 'Nattevej',
+    legs: [
+      [640, 0],
+      [0, 150],
+    ],
+  },
+  {
+    name: 'Gadelysvej',
+    legs: [
+      [-260, 0],
+      [0, 420],
+    ],
+  },
   { name: 'Stolpevej', legs: [[-900, 0]] },
-  { name: 'Pollervej', legs: [[0, -350], [-240, 0]] },
+  {
+    name: 'Pollervej',
+    legs: [
+      [0, -350],
+      [-240, 0],
+    ],
+  },
 ];
 
-function makeRoute(): { name: string; controllerId: string; id: string; points: [number, number][] }[] {
+function makeRoute(): {
+  name: string;
+  controllerId: string;
+  id: string;
+  points: [number, number][];
+}[] {
   const total = STREETS.flatMap((s) => s.legs).reduce((sum, [e, n]) => sum + Math.hypot(e, n), 0);
   const scale = ROUTE_LENGTH_M / total;
   let east = 0;
@@ -153,10 +200,7 @@ function makeRoute(): { name: string; controllerId: string; id: string; points: 
   });
 }
 
-function makeLamps(
-  route: ReturnType<typeof makeRoute>,
-  models: LuminaireModel[],
-): LampPost[] {
+function makeLamps(route: ReturnType<typeof makeRoute>, models: LuminaireModel[]): LampPost[] {
   const legLengths = route.map((s) => lineLengthM(s.points));
   const total = legLengths.reduce((a, b) => a + b, 0);
   const spacing = (total - 20) / (LAMP_COUNT - 1);
@@ -173,7 +217,8 @@ function makeLamps(
     const seg = route[s]!;
     const [lon, lat] = pointAlong(seg.points, d - start);
     const model = models.find((m) => m.id === runs[i])!;
-    const height = model.roadClass === 'main' ? pick([10, 12]) : model.roadClass === 'collector' ? 8 : 6;
+    const height =
+      model.roadClass === 'main' ? pick([10, 12]) : model.roadClass === 'collector' ? 8 : 6;
     lamps.push({
       id: `DOLL-${String(i + 1).padStart(4, '0')}`,
       lon: round(lon, 7),
@@ -202,7 +247,10 @@ const geojson = {
   features: [
     ...route.map((s) => ({
       type: 'Feature',
-      geometry: { type: 'LineString', coordinates: s.points.map(([x, y]) => [round(x, 7), round(y, 7)]) },
+      geometry: {
+        type: 'LineString',
+        coordinates: s.points.map(([x, y]) => [round(x, 7), round(y, 7)]),
+      },
       properties: { kind: 'segment', segmentId: s.id, name: s.name, controllerId: s.controllerId },
     })),
     ...lamps.map((l) => ({
@@ -222,4 +270,6 @@ const geojson = {
 const dir = fileURLToPath(new URL('../shared/data/', import.meta.url));
 writeFileSync(`${dir}catalog.json`, `${JSON.stringify(catalog, null, 2)}\n`);
 writeFileSync(`${dir}doll-route.geojson`, `${JSON.stringify(geojson)}\n`);
-console.log(`wrote ${models.length} models from ${VENDORS.length} vendors, ${route.length} segments, ${lamps.length} lamps`);
+console.log(
+  `wrote ${models.length} models from ${VENDORS.length} vendors, ${route.length} segments, ${lamps.length} lamps`,
+);

@@ -6,7 +6,9 @@ export class ConfigError extends Error {
     readonly service: string,
     readonly problems: string[],
   ) {
-    super(`${service}: invalid configuration\n  ${problems.join('\n  ')}\nSee .env.example for every variable.`);
+    super(
+      `${service}: invalid configuration\n  ${problems.join('\n  ')}\nSee .env.example for every variable.`,
+    );
     this.name = 'ConfigError';
   }
 }

@@ -39,7 +39,9 @@ export function stopOnSignal(services: readonly RunningService[], log: Logger): 
 
 /** The start-up banner: one line per endpoint. */
 export function banner(title: string, services: readonly RunningService[]): string {
-  const rows = services.flatMap((s) => s.endpoints.map((e) => [`${s.name} ${e.label}`, e.url] as const));
+  const rows = services.flatMap((s) =>
+    s.endpoints.map((e) => [`${s.name} ${e.label}`, e.url] as const),
+  );
   const width = Math.max(0, ...rows.map(([k]) => k.length));
   return [title, ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)].join('\n');
 }

@@ -12,4 +12,5 @@ export const LabEnv = z.object({
 });
 export type LabConfig = z.infer<typeof LabEnv>;
 
-export const loadLabConfig = (source?: Record<string, string | undefined>) => loadConfig('lab', LabEnv, source);
+export const loadLabConfig = (source?: Record<string, string | undefined>) =>
+  loadConfig('lab', LabEnv, source);

@@ -30,10 +30,18 @@ try {
   const config = loadAll();
   const log = createLogger('lab', config.gateway.LOG_LEVEL);
   const registry = loadRegistry(config.gateway.INVENTORY_PATH, config.gateway.CATALOG_PATH);
-  started.push(await startGateway(config.gateway, { registry, log: createLogger('gateway', config.gateway.LOG_LEVEL) }));
+  started.push(
+    await startGateway(config.gateway, {
+      registry,
+      log: createLogger('gateway', config.gateway.LOG_LEVEL),
+    }),
+  );
   const where = registry.approximate ? 'approximate route geometry' : registry.source;
   console.log(
-    banner(`gadelys lab: ${registry.lamps.length} lamp posts in ${registry.segments.length} segments (${where})`, started),
+    banner(
+      `gadelys lab: ${registry.lamps.length} lamp posts in ${registry.segments.length} segments (${where})`,
+      started,
+    ),
   );
   process.exit(await stopOnSignal(started, log));
 } catch (err) {

@@ -2,8 +2,8 @@ import { SCHEMAS } from './decode.ts';
 import { EXAMPLES } from './examples.ts';
 import { toJsonSchema } from './jsonSchema.ts';
 import { LIMITS } from './limits.ts';
-import { TOPIC_ROOT } from './topics.ts';
 import type { MessageKind } from './topics.ts';
+import { TOPIC_ROOT } from './topics.ts';
 
 const MESSAGE_NAMES: Record<MessageKind, string> = {
   telemetry: 'Telemetry',
@@ -25,7 +25,9 @@ interface ChannelSpec {
   retained?: boolean;
 }
 
-const ID_PARAM = { description: 'Lamp id from the registry, e.g. DOLL-0042 (letters, digits, ".", "_", "-").' };
+const ID_PARAM = {
+  description: 'Lamp id from the registry, e.g. DOLL-0042 (letters, digits, ".", "_", "-").',
+};
 
 const CHANNELS: Record<string, ChannelSpec> = {
   lampTelemetry: {
@@ -57,13 +59,15 @@ const CHANNELS: Record<string, ChannelSpec> = {
     kind: 'cmd',
     address: `${TOPIC_ROOT}/lamp/{lampId}/cmd`,
     action: 'send',
-    description: 'Commands to one lamp, QoS 1. An override replaces the previous one; release returns to the program.',
+    description:
+      'Commands to one lamp, QoS 1. An override replaces the previous one; release returns to the program.',
   },
   lampAck: {
     kind: 'ack',
     address: `${TOPIC_ROOT}/lamp/{lampId}/ack`,
     action: 'receive',
-    description: 'Acknowledgements: accepted, rejected with a reason, applied with the actual level.',
+    description:
+      'Acknowledgements: accepted, rejected with a reason, applied with the actual level.',
   },
   alarm: {
     kind: 'alarm',
@@ -83,7 +87,10 @@ function parametersOf(address: string): Record<string, { description: string }> 
   const names = [...address.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
   if (names.length === 0) return undefined;
   return Object.fromEntries(
-    names.map((n) => [n, n === 'lampId' ? ID_PARAM : { description: `${n} (letters, digits, ".", "_", "-")` }]),
+    names.map((n) => [
+      n,
+      n === 'lampId' ? ID_PARAM : { description: `${n} (letters, digits, ".", "_", "-")` },
+    ]),
   );
 }
 
@@ -116,7 +123,11 @@ export function buildAsyncApi(version: string): Record<string, unknown> {
       name,
       contentType: 'application/json',
       payload: { $ref: `#/components/schemas/${name}` },
-      examples: EXAMPLES[kind].map((e) => ({ name: e.name, summary: e.summary, payload: e.payload })),
+      examples: EXAMPLES[kind].map((e) => ({
+        name: e.name,
+        summary: e.summary,
+        payload: e.payload,
+      })),
     };
   }
   return {
@@ -141,7 +152,8 @@ export function buildAsyncApi(version: string): Record<string, unknown> {
         host: '127.0.0.1:1883',
         protocol: 'mqtt',
         protocolVersion: '3.1.1',
-        description: 'The built-in broker of `npm start`. Every client authenticates (username and password).',
+        description:
+          'The built-in broker of `npm start`. Every client authenticates (username and password).',
       },
     },
     channels,

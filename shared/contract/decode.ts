@@ -52,7 +52,9 @@ function reject(code: RejectCode, reason: string, path?: string): Rejection {
 
 /** Format zod issues as `path: message; ...`, naming the failing path first. */
 export function describeIssues(error: z.ZodError): { reason: string; path: string } {
-  const parts = error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+  const parts = error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
   return { reason: parts.join('; '), path: error.issues[0]?.path.join('.') ?? '' };
 }
 
@@ -76,7 +78,9 @@ export function decodePayload<K extends MessageKind>(
   if (bytes > max) return reject('too_large', `payload is ${bytes} bytes, limit ${max}`);
   let json: unknown;
   try {
-    json = JSON.parse(typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8'));
+    json = JSON.parse(
+      typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8'),
+    );
   } catch (e) {
     return reject('not_json', `payload is not JSON: ${(e as Error).message}`);
   }
@@ -113,7 +117,8 @@ export function decodeMessage(
   opts: DecodeOptions = {},
 ): DecodedMessage | Rejection {
   const parsed = parseTopic(topic);
-  if (!parsed) return reject('unknown_topic', `topic ${topic.slice(0, 200)} is not in the contract`);
+  if (!parsed)
+    return reject('unknown_topic', `topic ${topic.slice(0, 200)} is not in the contract`);
   const decoded = decodePayload(parsed.kind, payload, opts);
   if (!decoded.ok) return decoded;
   const v = decoded.value as { lampId?: string; segmentId?: string; type?: string };

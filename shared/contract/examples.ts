@@ -5,9 +5,9 @@
 import type { Alarm, DeadLetter } from './alarms.ts';
 import type { CommandAck, LampCommandInput, NightProgram } from './commands.ts';
 import type { LampEvent } from './events.ts';
-import type { MessageKind } from './topics.ts';
 import type { LampStatus } from './status.ts';
 import type { SegmentBatch, Telemetry } from './telemetry.ts';
+import type { MessageKind } from './topics.ts';
 
 /** 2026-11-22 21:00:00 UTC, a November evening on the route. */
 export const EXAMPLE_TS = 1_795_381_200_000;
@@ -152,23 +152,60 @@ export const exampleDeadLetter: DeadLetter = {
 };
 
 /** Examples by message kind, named for the AsyncAPI document. */
-export const EXAMPLES: Record<MessageKind, { name: string; summary: string; payload: unknown }[]> = {
-  telemetry: [{ name: 'dimmedWithSensors', summary: 'A lamp at 50 % with light and presence sensors', payload: exampleTelemetry }],
-  batch: [{ name: 'twoLamps', summary: 'A segment controller reporting two lamps', payload: exampleBatch }],
-  status: [
-    { name: 'birth', summary: 'Birth message, retained', payload: exampleStatusOnline },
-    { name: 'lastWill', summary: 'Last will, published by the broker on an abrupt disconnect', payload: exampleStatusLastWill },
-  ],
-  event: [{ name: 'lampFailure', summary: 'The light source failed', payload: exampleEvent }],
-  cmd: [
-    { name: 'override', summary: 'Dim to 80 % over 2 s for 3 hours', payload: exampleOverride },
-    { name: 'release', summary: 'Return to the night program', payload: exampleRelease },
-    { name: 'assignProgram', summary: "Assign Lejre's night program", payload: exampleAssignProgram },
-  ],
-  ack: [
-    { name: 'applied', summary: 'The ramp finished at the commanded level', payload: exampleAckApplied },
-    { name: 'rejected', summary: 'Rejected with a reason', payload: exampleAckRejected },
-  ],
-  alarm: [{ name: 'segmentSupplyLoss', summary: 'One alarm for a whole segment', payload: exampleAlarm }],
-  deadletter: [{ name: 'levelOutOfRange', summary: 'A reading with dim level 101', payload: exampleDeadLetter }],
-};
+export const EXAMPLES: Record<MessageKind, { name: string; summary: string; payload: unknown }[]> =
+  {
+    telemetry: [
+      {
+        name: 'dimmedWithSensors',
+        summary: 'A lamp at 50 % with light and presence sensors',
+        payload: exampleTelemetry,
+      },
+    ],
+    batch: [
+      {
+        name: 'twoLamps',
+        summary: 'A segment controller reporting two lamps',
+        payload: exampleBatch,
+      },
+    ],
+    status: [
+      { name: 'birth', summary: 'Birth message, retained', payload: exampleStatusOnline },
+      {
+        name: 'lastWill',
+        summary: 'Last will, published by the broker on an abrupt disconnect',
+        payload: exampleStatusLastWill,
+      },
+    ],
+    event: [{ name: 'lampFailure', summary: 'The light source failed', payload: exampleEvent }],
+    cmd: [
+      { name: 'override', summary: 'Dim to 80 % over 2 s for 3 hours', payload: exampleOverride },
+      { name: 'release', summary: 'Return to the night program', payload: exampleRelease },
+      {
+        name: 'assignProgram',
+        summary: "Assign Lejre's night program",
+        payload: exampleAssignProgram,
+      },
+    ],
+    ack: [
+      {
+        name: 'applied',
+        summary: 'The ramp finished at the commanded level',
+        payload: exampleAckApplied,
+      },
+      { name: 'rejected', summary: 'Rejected with a reason', payload: exampleAckRejected },
+    ],
+    alarm: [
+      {
+        name: 'segmentSupplyLoss',
+        summary: 'One alarm for a whole segment',
+        payload: exampleAlarm,
+      },
+    ],
+    deadletter: [
+      {
+        name: 'levelOutOfRange',
+        summary: 'A reading with dim level 101',
+        payload: exampleDeadLetter,
+      },
+    ],
+  };

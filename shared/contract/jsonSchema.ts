@@ -5,9 +5,9 @@ import { z } from 'zod';
  * and OpenAPI documents. Generated, never written by hand, so documents cannot drift from code.
  */
 export function toJsonSchema(schema: z.ZodType): Record<string, unknown> {
-  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { target: 'draft-7', io: 'input' }) as Record<
-    string,
-    unknown
-  >;
+  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, {
+    target: 'draft-7',
+    io: 'input',
+  }) as Record<string, unknown>;
   return rest;
 }

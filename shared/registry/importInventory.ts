@@ -25,7 +25,9 @@ export interface Inventory {
   source: string;
 }
 
-export type ImportResult = { ok: true; inventory: Inventory } | { ok: false; errors: ImportError[] };
+export type ImportResult =
+  | { ok: true; inventory: Inventory }
+  | { ok: false; errors: ImportError[] };
 
 /** Columns of the CSV inventory; the first six are required. */
 export const CSV_COLUMNS = [
@@ -88,14 +90,27 @@ function finish(
     }
     const lamp = parsed.data;
     const seen = firstSeen.get(lamp.id);
-    if (seen) errors.push({ where: c.where, field: 'id', message: `duplicate lamp id ${lamp.id}, first at ${seen}` });
+    if (seen)
+      errors.push({
+        where: c.where,
+        field: 'id',
+        message: `duplicate lamp id ${lamp.id}, first at ${seen}`,
+      });
     else firstSeen.set(lamp.id, c.where);
     if (!modelIds.has(lamp.modelId)) {
-      errors.push({ where: c.where, field: 'modelId', message: `unknown luminaire model ${lamp.modelId}` });
+      errors.push({
+        where: c.where,
+        field: 'modelId',
+        message: `unknown luminaire model ${lamp.modelId}`,
+      });
     }
     if (computeDistance) {
       lamp.distanceM = previous
-        ? Number((previous.distanceM + haversineM([previous.lon, previous.lat], [lamp.lon, lamp.lat])).toFixed(1))
+        ? Number(
+            (
+              previous.distanceM + haversineM([previous.lon, previous.lat], [lamp.lon, lamp.lat])
+            ).toFixed(1),
+          )
         : 0;
     } else if (previous && lamp.distanceM <= previous.distanceM) {
       errors.push({
@@ -109,7 +124,8 @@ function finish(
     previousWhere = c.where;
     if (errors.length >= MAX_ERRORS) break;
   }
-  if (candidates.length === 0) errors.push({ where: source, field: '(file)', message: 'no lamp posts found' });
+  if (candidates.length === 0)
+    errors.push({ where: source, field: '(file)', message: 'no lamp posts found' });
   if (errors.length > 0) return { ok: false, errors: errors.slice(0, MAX_ERRORS) };
 
   const segments = new Map(segmentsIn.map((s) => [s.id, { ...s }]));
@@ -131,23 +147,36 @@ function finish(
 export function importInventoryCsv(text: string, catalog: Catalog, source = 'csv'): ImportResult {
   const rows = parseCsv(text);
   const header = rows.shift();
-  if (!header) return { ok: false, errors: [{ where: 'line 1', field: '(header)', message: 'the file is empty' }] };
+  if (!header)
+    return {
+      ok: false,
+      errors: [{ where: 'line 1', field: '(header)', message: 'the file is empty' }],
+    };
   const names = header.cells.map((c) => c.trim());
   const errors: ImportError[] = [];
   names.forEach((n) => {
     if (!(CSV_COLUMNS as readonly string[]).includes(n)) {
-      errors.push({ where: 'line 1', field: n || '(empty)', message: `unknown column; expected ${CSV_COLUMNS.join(', ')}` });
+      errors.push({
+        where: 'line 1',
+        field: n || '(empty)',
+        message: `unknown column; expected ${CSV_COLUMNS.join(', ')}`,
+      });
     }
   });
   for (const r of REQUIRED_COLUMNS) {
-    if (!names.includes(r)) errors.push({ where: 'line 1', field: r, message: 'required column is missing' });
+    if (!names.includes(r))
+      errors.push({ where: 'line 1', field: r, message: 'required column is missing' });
   }
   if (errors.length > 0) return { ok: false, errors };
   const candidates: Candidate[] = [];
   for (const row of rows) {
     const where = `line ${row.line}`;
     if (row.cells.length !== names.length) {
-      errors.push({ where, field: '(row)', message: `has ${row.cells.length} cells, the header has ${names.length}` });
+      errors.push({
+        where,
+        field: '(row)',
+        message: `has ${row.cells.length} cells, the header has ${names.length}`,
+      });
       continue;
     }
     const raw: Record<string, unknown> = {};
@@ -160,7 +189,12 @@ export function importInventoryCsv(text: string, catalog: Catalog, source = 'csv
       } else if (NUMERIC.has(name)) {
         const n = Number(cell);
         if (Number.isFinite(n)) raw[name] = n;
-        else errors.push({ where, field: name, message: `expected a number, got ${JSON.stringify(cell.slice(0, 40))}` });
+        else
+          errors.push({
+            where,
+            field: name,
+            message: `expected a number, got ${JSON.stringify(cell.slice(0, 40))}`,
+          });
       } else raw[name] = cell;
     });
     const candidate: Candidate = { where, raw };
@@ -175,23 +209,36 @@ export function importInventoryCsv(text: string, catalog: Catalog, source = 'csv
  * Import from GeoJSON: a FeatureCollection whose Point features are lamp posts (properties as the
  * CSV columns) and whose LineString features with `kind: "segment"` name the streets.
  */
-export function importInventoryGeoJson(text: string, catalog: Catalog, source = 'geojson'): ImportResult {
+export function importInventoryGeoJson(
+  text: string,
+  catalog: Catalog,
+  source = 'geojson',
+): ImportResult {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    return { ok: false, errors: [{ where: source, field: '(file)', message: `not JSON: ${(e as Error).message}` }] };
+    return {
+      ok: false,
+      errors: [{ where: source, field: '(file)', message: `not JSON: ${(e as Error).message}` }],
+    };
   }
   const fc = doc as { type?: unknown; features?: unknown; approximate?: unknown };
   if (fc?.type !== 'FeatureCollection' || !Array.isArray(fc.features)) {
-    return { ok: false, errors: [{ where: source, field: 'type', message: 'expected a GeoJSON FeatureCollection' }] };
+    return {
+      ok: false,
+      errors: [{ where: source, field: 'type', message: 'expected a GeoJSON FeatureCollection' }],
+    };
   }
   const errors: ImportError[] = [];
   const candidates: Candidate[] = [];
   const segments: SegmentInfo[] = [];
   fc.features.forEach((f: unknown, i: number) => {
     const where = `feature ${i}`;
-    const feature = f as { geometry?: { type?: unknown; coordinates?: unknown }; properties?: Record<string, unknown> };
+    const feature = f as {
+      geometry?: { type?: unknown; coordinates?: unknown };
+      properties?: Record<string, unknown>;
+    };
     const props = feature?.properties ?? {};
     const geometry = feature?.geometry;
     if (geometry?.type === 'LineString' && props.kind === 'segment') {
@@ -205,7 +252,11 @@ export function importInventoryGeoJson(text: string, catalog: Catalog, source = 
       return;
     }
     if (geometry?.type !== 'Point') {
-      errors.push({ where, field: 'geometry.type', message: `expected Point, got ${JSON.stringify(geometry?.type)}` });
+      errors.push({
+        where,
+        field: 'geometry.type',
+        message: `expected Point, got ${JSON.stringify(geometry?.type)}`,
+      });
       return;
     }
     const c = geometry.coordinates;

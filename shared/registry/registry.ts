@@ -1,8 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describeIssues } from '../contract/decode.ts';
-import { formatImportError, importInventoryCsv, importInventoryGeoJson, type Inventory } from './importInventory.ts';
-import { Catalog, type LampPost, type LuminaireModel, type Segment, type Vendor } from './schemas.ts';
+import {
+  formatImportError,
+  type Inventory,
+  importInventoryCsv,
+  importInventoryGeoJson,
+} from './importInventory.ts';
+import {
+  Catalog,
+  type LampPost,
+  type LuminaireModel,
+  type Segment,
+  type Vendor,
+} from './schemas.ts';
 
 /** The lamp registry: every lamp post with its segment, controller and luminaire model. */
 export interface Registry {
@@ -54,11 +65,15 @@ function group<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> 
 
 export function parseCatalog(json: unknown): Catalog {
   const parsed = Catalog.safeParse(json);
-  if (!parsed.success) throw new RegistryError('invalid luminaire catalog', [describeIssues(parsed.error).reason]);
+  if (!parsed.success)
+    throw new RegistryError('invalid luminaire catalog', [describeIssues(parsed.error).reason]);
   const vendorIds = new Set(parsed.data.vendors.map((v) => v.id));
   const bad = parsed.data.models.filter((m) => !vendorIds.has(m.vendorId));
   if (bad.length > 0) {
-    throw new RegistryError('invalid luminaire catalog', bad.map((m) => `model ${m.id}: unknown vendor ${m.vendorId}`));
+    throw new RegistryError(
+      'invalid luminaire catalog',
+      bad.map((m) => `model ${m.id}: unknown vendor ${m.vendorId}`),
+    );
   }
   return parsed.data;
 }
@@ -125,6 +140,10 @@ export function loadRegistry(
   const result = /\.csv$/i.test(inventoryPath)
     ? importInventoryCsv(text, catalog, inventoryPath)
     : importInventoryGeoJson(text, catalog, inventoryPath);
-  if (!result.ok) throw new RegistryError(`invalid inventory ${inventoryPath}`, result.errors.map(formatImportError));
+  if (!result.ok)
+    throw new RegistryError(
+      `invalid inventory ${inventoryPath}`,
+      result.errors.map(formatImportError),
+    );
   return createRegistry(catalog, result.inventory);
 }

@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import { Id, Text } from '../contract/common.ts';
 
-export const SENSOR_KINDS = ['illuminance', 'presence', 'temperature', 'airQuality', 'sound'] as const;
+export const SENSOR_KINDS = [
+  'illuminance',
+  'presence',
+  'temperature',
+  'airQuality',
+  'sound',
+] as const;
 export const SensorKind = z.enum(SENSOR_KINDS);
 export type SensorKind = z.infer<typeof SensorKind>;
 
@@ -33,7 +39,10 @@ export const LuminaireModel = z
     cctK: z.number().int().min(1800).max(6500),
     /** Driver efficiency against load fraction, sorted by load. */
     driverEfficiency: z.array(EfficiencyPoint).min(2),
-    dimming: z.strictObject({ minPct: z.number().min(0).max(100), maxPct: z.number().min(0).max(100) }),
+    dimming: z.strictObject({
+      minPct: z.number().min(0).max(100),
+      maxPct: z.number().min(0).max(100),
+    }),
     sensors: z.array(SensorKind),
     controlSystem: Id,
     /** Constant light output: drive power rises with operating hours to hold the lumens. */

@@ -61,9 +61,49 @@ export interface EnergyRow {
 export interface WindowQuery extends LampFilter {
   from: number;
   to: number;
+  /** Most rows returned, oldest first; 1-10,000, default 1,000. */
   limit?: number;
 }
 
+/**
+ * Every adapter error. `retryable` says whether the same call may succeed later (store down,
+ * overloaded, timed out): the processor spools and retries those, and sets the others aside.
+ * Rejected read parameters are a StoreQueryError, never retryable.
+ */
+export class StoreError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'StoreError';
+  }
+}
+
+/** A read parameter failed validation; `path` names it. Nothing was sent to the store. */
+export class StoreQueryError extends StoreError {
+  constructor(
+    message: string,
+    readonly path: string,
+  ) {
+    super(message, false);
+    this.name = 'StoreQueryError';
+  }
+}
+
+export interface StoreHealth {
+  ok: boolean;
+  /** Server version where the store has one (InfluxDB), or the embedded engine's. */
+  version?: string;
+  detail?: string;
+}
+
+/**
+ * Writes are idempotent: a point is identified by kind, lamp tags and device timestamp, so
+ * writing the same batch twice stores it once. Reads validate every parameter (StoreQueryError)
+ * and never paste strings into a query. All methods reject with StoreError.
+ */
 export interface Store {
   readonly kind: 'influxdb' | 'duckdb';
   writeTelemetry(points: readonly StoredTelemetry[]): Promise<void>;
@@ -77,5 +117,7 @@ export interface Store {
   energy(query: EnergyQuery): Promise<EnergyRow[]>;
   events(query: WindowQuery): Promise<StoredEvent[]>;
   alarms(query: Omit<WindowQuery, 'vendorId' | 'modelId'>): Promise<Alarm[]>;
+  /** Is the store reachable and writable right now? Never rejects. */
+  health(): Promise<StoreHealth>;
   close(): Promise<void>;
 }

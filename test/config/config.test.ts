@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ConfigError, env, loadConfig } from '../../shared/config.ts';
 import { ENV_SCHEMAS } from '../../services/lab/envSchemas.ts';
+import { ConfigError, env, loadConfig } from '../../shared/config.ts';
 
 const Example = z.object({
   PORT: env.port(8080),
@@ -14,11 +14,23 @@ const Example = z.object({
 
 describe('loadConfig', () => {
   it('gives named defaults for unset and empty variables', () => {
-    expect(loadConfig('t', Example, { PORT: '' })).toEqual({ PORT: 8080, MQTT_PORT: 1883, VERBOSE: false, RATE: 1 });
+    expect(loadConfig('t', Example, { PORT: '' })).toEqual({
+      PORT: 8080,
+      MQTT_PORT: 1883,
+      VERBOSE: false,
+      RATE: 1,
+    });
   });
 
   it('parses ports (0 included), booleans and numbers', () => {
-    expect(loadConfig('t', Example, { PORT: '0', VERBOSE: 'yes', RATE: '2.5', URL: 'http://127.0.0.1:8086' })).toEqual({
+    expect(
+      loadConfig('t', Example, {
+        PORT: '0',
+        VERBOSE: 'yes',
+        RATE: '2.5',
+        URL: 'http://127.0.0.1:8086',
+      }),
+    ).toEqual({
       PORT: 0,
       MQTT_PORT: 1883,
       VERBOSE: true,
@@ -30,7 +42,13 @@ describe('loadConfig', () => {
   it('lists every bad variable in one error, with its value', () => {
     let error: ConfigError | undefined;
     try {
-      loadConfig('svc', Example, { PORT: '70000', MQTT_PORT: 'abc', VERBOSE: 'maybe', RATE: '11', URL: 'not a url' });
+      loadConfig('svc', Example, {
+        PORT: '70000',
+        MQTT_PORT: 'abc',
+        VERBOSE: 'maybe',
+        RATE: '11',
+        URL: 'not a url',
+      });
     } catch (e) {
       error = e as ConfigError;
     }
@@ -64,7 +82,9 @@ describe('.env.example', () => {
   });
 
   it('holds values every service accepts', () => {
-    const values = Object.fromEntries([...text.matchAll(/^([A-Z][A-Z0-9_]+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!]));
+    const values = Object.fromEntries(
+      [...text.matchAll(/^([A-Z][A-Z0-9_]+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!]),
+    );
     for (const [service, schema] of Object.entries(ENV_SCHEMAS)) {
       expect(() => loadConfig(service, schema, values), service).not.toThrow();
     }

@@ -41,7 +41,10 @@ describe('docs/asyncapi.yaml', () => {
       expect(examples.length, message.id()).toBeGreaterThan(0);
       for (const example of examples) {
         const result = SCHEMAS[kind].safeParse(example.payload());
-        expect(result.success, `${message.id()} example ${example.name()}: ${result.error?.message}`).toBe(true);
+        expect(
+          result.success,
+          `${message.id()} example ${example.name()}: ${result.error?.message}`,
+        ).toBe(true);
         checked++;
       }
     }
@@ -50,13 +53,26 @@ describe('docs/asyncapi.yaml', () => {
 
   it('describes every topic the code builds', async () => {
     const { document } = await new Parser().parse(text);
-    const addresses = document!.channels().all().map((c) => c.address());
+    const addresses = document!
+      .channels()
+      .all()
+      .map((c) => c.address());
     const asFilter = (a: string | null | undefined) => a?.replace(/\{\w+\}/g, '+');
     const described = new Set(addresses.map(asFilter));
-    for (const f of [filters.allTelemetry, filters.allBatches, filters.allStatus, filters.allEvents]) {
+    for (const f of [
+      filters.allTelemetry,
+      filters.allBatches,
+      filters.allStatus,
+      filters.allEvents,
+    ]) {
       expect(described.has(f), f).toBe(true);
     }
-    for (const f of [filters.allCommands, filters.allAcks, filters.allAlarms, topics.deadLetter()]) {
+    for (const f of [
+      filters.allCommands,
+      filters.allAcks,
+      filters.allAlarms,
+      topics.deadLetter(),
+    ]) {
       expect(described.has(f), f).toBe(true);
     }
   });

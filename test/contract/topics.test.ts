@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { filters, parseTopic, sharedFilter, TOPIC_ROOT, TopicIdError, topics } from '../../shared/contract/topics.ts';
+import {
+  filters,
+  parseTopic,
+  sharedFilter,
+  TOPIC_ROOT,
+  TopicIdError,
+  topics,
+} from '../../shared/contract/topics.ts';
 
 describe('topic builders and parser', () => {
   it.each([
@@ -16,7 +23,10 @@ describe('topic builders and parser', () => {
 
   it('round-trips batch, alarm and dead-letter topics', () => {
     expect(parseTopic(topics.batch('seg-03'))).toEqual({ kind: 'batch', segmentId: 'seg-03' });
-    expect(parseTopic(topics.alarm('commsLost'))).toEqual({ kind: 'alarm', alarmType: 'commsLost' });
+    expect(parseTopic(topics.alarm('commsLost'))).toEqual({
+      kind: 'alarm',
+      alarmType: 'commsLost',
+    });
     expect(parseTopic(topics.deadLetter())).toEqual({ kind: 'deadletter' });
   });
 
@@ -32,7 +42,15 @@ describe('topic builders and parser', () => {
     ['dollar', '$SYS'],
     ['unicode', 'lampe-ø'],
   ])('refuses a hostile id (%s) in every builder', (_name, id) => {
-    for (const build of [topics.telemetry, topics.status, topics.event, topics.command, topics.ack, topics.batch, topics.alarm]) {
+    for (const build of [
+      topics.telemetry,
+      topics.status,
+      topics.event,
+      topics.command,
+      topics.ack,
+      topics.batch,
+      topics.alarm,
+    ]) {
       expect(() => build(id)).toThrow(TopicIdError);
     }
   });
@@ -58,7 +76,9 @@ describe('topic builders and parser', () => {
   });
 
   it('builds shared-subscription filters and refuses a hostile group', () => {
-    expect(sharedFilter('processors', filters.allTelemetry)).toBe(`$share/processors/${TOPIC_ROOT}/lamp/+/telemetry`);
+    expect(sharedFilter('processors', filters.allTelemetry)).toBe(
+      `$share/processors/${TOPIC_ROOT}/lamp/+/telemetry`,
+    );
     expect(() => sharedFilter('a/b', filters.allTelemetry)).toThrow(TopicIdError);
   });
 });

@@ -15,7 +15,8 @@ const catalog = loadCatalog();
 const model = catalog.models[0]!.id;
 const header = 'id,lon,lat,segmentId,controllerId,modelId,distanceM,poleHeightM,segmentName';
 
-const errorsOf = (r: ReturnType<typeof importInventoryCsv>) => (r.ok ? [] : r.errors.map(formatImportError));
+const errorsOf = (r: ReturnType<typeof importInventoryCsv>) =>
+  r.ok ? [] : r.errors.map(formatImportError);
 
 describe('CSV inventory import', () => {
   it('imports a good file, quoted names included', () => {
@@ -37,7 +38,11 @@ describe('CSV inventory import', () => {
   });
 
   it('computes distance along the route and default pole height when absent', () => {
-    const csv = ['id,lon,lat,segmentId,controllerId,modelId', `A1,12.35,55.68,s1,c1,${model}`, `A2,12.3505,55.68,s1,c1,${model}`].join('\n');
+    const csv = [
+      'id,lon,lat,segmentId,controllerId,modelId',
+      `A1,12.35,55.68,s1,c1,${model}`,
+      `A2,12.3505,55.68,s1,c1,${model}`,
+    ].join('\n');
     const r = importInventoryCsv(csv, catalog);
     expect(r.ok).toBe(true);
     if (!r.ok) return;
@@ -47,9 +52,21 @@ describe('CSV inventory import', () => {
   });
 
   it.each([
-    ['a bad number', `${header}\nA1,east,55.68,s1,c1,${model},0,8,`, ['line 2, field lon: expected a number, got "east"']],
-    ['latitude out of range', `${header}\nA1,12.35,95,s1,c1,${model},0,8,`, ['line 2, field lat: Too big: expected number to be <=90']],
-    ['an unknown model', `${header}\nA1,12.35,55.68,s1,c1,no-such-model,0,8,`, ['line 2, field modelId: unknown luminaire model no-such-model']],
+    [
+      'a bad number',
+      `${header}\nA1,east,55.68,s1,c1,${model},0,8,`,
+      ['line 2, field lon: expected a number, got "east"'],
+    ],
+    [
+      'latitude out of range',
+      `${header}\nA1,12.35,95,s1,c1,${model},0,8,`,
+      ['line 2, field lat: Too big: expected number to be <=90'],
+    ],
+    [
+      'an unknown model',
+      `${header}\nA1,12.35,55.68,s1,c1,no-such-model,0,8,`,
+      ['line 2, field modelId: unknown luminaire model no-such-model'],
+    ],
     [
       'a duplicate id',
       `${header}\nA1,12.35,55.68,s1,c1,${model},0,8,\nA1,12.36,55.68,s1,c1,${model},30,8,`,
@@ -60,11 +77,33 @@ describe('CSV inventory import', () => {
       `${header}\nA1,12.35,55.68,s1,c1,${model},30,8,\nA2,12.36,55.68,s1,c1,${model},20,8,`,
       ['line 3, field distanceM: distance along the route must increase: 20 after 30 at line 2'],
     ],
-    ['a hostile id', `${header}\nA/1,12.35,55.68,s1,c1,${model},0,8,`, ['line 2, field id: ids use letters, digits, ".", "_" and "-", starting with a letter or digit']],
-    ['a missing id', `${header}\n,12.35,55.68,s1,c1,${model},0,8,`, ['line 2, field id: Too small: expected string to have >=1 characters']],
-    ['a short row', `${header}\nA1,12.35,55.68`, ['line 2, field (row): has 3 cells, the header has 9']],
-    ['a missing column', 'id,lon,lat,segmentId,controllerId\nA1,1,2,s,c', ['line 1, field modelId: required column is missing']],
-    ['an unknown column', `${header},colour\nA1,12.35,55.68,s1,c1,${model},0,8,,red`, [expect.stringMatching(/^line 1, field colour: unknown column; expected id, lon/)]],
+    [
+      'a hostile id',
+      `${header}\nA/1,12.35,55.68,s1,c1,${model},0,8,`,
+      [
+        'line 2, field id: ids use letters, digits, ".", "_" and "-", starting with a letter or digit',
+      ],
+    ],
+    [
+      'a missing id',
+      `${header}\n,12.35,55.68,s1,c1,${model},0,8,`,
+      ['line 2, field id: Too small: expected string to have >=1 characters'],
+    ],
+    [
+      'a short row',
+      `${header}\nA1,12.35,55.68`,
+      ['line 2, field (row): has 3 cells, the header has 9'],
+    ],
+    [
+      'a missing column',
+      'id,lon,lat,segmentId,controllerId\nA1,1,2,s,c',
+      ['line 1, field modelId: required column is missing'],
+    ],
+    [
+      'an unknown column',
+      `${header},colour\nA1,12.35,55.68,s1,c1,${model},0,8,,red`,
+      [expect.stringMatching(/^line 1, field colour: unknown column; expected id, lon/)],
+    ],
     ['an empty file', '', ['line 1, field (header): the file is empty']],
     ['only a header', header, ['csv, field (file): no lamp posts found']],
   ])('rejects %s with the exact error', (_name, csv, expected) => {
@@ -73,7 +112,9 @@ describe('CSV inventory import', () => {
 
   it('counts lines across quoted newlines', () => {
     const csv = `${header}\nA1,12.35,55.68,s1,c1,${model},0,8,"two\nlines"\nA2,x,55.68,s1,c1,${model},30,8,`;
-    expect(errorsOf(importInventoryCsv(csv, catalog))).toEqual(['line 4, field lon: expected a number, got "x"']);
+    expect(errorsOf(importInventoryCsv(csv, catalog))).toEqual([
+      'line 4, field lon: expected a number, got "x"',
+    ]);
   });
 });
 
@@ -88,7 +129,17 @@ describe('GeoJSON inventory import', () => {
     const doc = {
       type: 'FeatureCollection',
       features: [
-        { type: 'Feature', geometry: { type: 'LineString', coordinates: [[12.35, 55.68], [12.36, 55.68]] }, properties: { kind: 'segment', segmentId: 's1', name: 'Lysvej', controllerId: 'c1' } },
+        {
+          type: 'Feature',
+          geometry: {
+            type: 'LineString',
+            coordinates: [
+              [12.35, 55.68],
+              [12.36, 55.68],
+            ],
+          },
+          properties: { kind: 'segment', segmentId: 's1', name: 'Lysvej', controllerId: 'c1' },
+        },
         point('A1', 12.35),
         point('A2', 12.3505),
       ],
@@ -102,15 +153,42 @@ describe('GeoJSON inventory import', () => {
 
   it.each([
     ['not JSON', '{', [expect.stringMatching(/^geojson, field \(file\): not JSON/)]],
-    ['not a FeatureCollection', '{"type":"Feature"}', ['geojson, field type: expected a GeoJSON FeatureCollection']],
+    [
+      'not a FeatureCollection',
+      '{"type":"Feature"}',
+      ['geojson, field type: expected a GeoJSON FeatureCollection'],
+    ],
     [
       'a polygon',
-      JSON.stringify({ type: 'FeatureCollection', features: [{ type: 'Feature', geometry: { type: 'Polygon', coordinates: [] }, properties: {} }] }),
+      JSON.stringify({
+        type: 'FeatureCollection',
+        features: [
+          { type: 'Feature', geometry: { type: 'Polygon', coordinates: [] }, properties: {} },
+        ],
+      }),
       ['feature 0, field geometry.type: expected Point, got "Polygon"'],
     ],
-    ['an unknown model', JSON.stringify({ type: 'FeatureCollection', features: [point('A1', 12.35, { modelId: 'x' })] }), ['feature 0, field modelId: unknown luminaire model x']],
-    ['an unknown property', JSON.stringify({ type: 'FeatureCollection', features: [point('A1', 12.35, { colour: 'red' })] }), ['feature 0, field (row): Unrecognized key: "colour"']],
-    ['a longitude out of range', JSON.stringify({ type: 'FeatureCollection', features: [point('A1', 200)] }), ['feature 0, field lon: Too big: expected number to be <=180']],
+    [
+      'an unknown model',
+      JSON.stringify({
+        type: 'FeatureCollection',
+        features: [point('A1', 12.35, { modelId: 'x' })],
+      }),
+      ['feature 0, field modelId: unknown luminaire model x'],
+    ],
+    [
+      'an unknown property',
+      JSON.stringify({
+        type: 'FeatureCollection',
+        features: [point('A1', 12.35, { colour: 'red' })],
+      }),
+      ['feature 0, field (row): Unrecognized key: "colour"'],
+    ],
+    [
+      'a longitude out of range',
+      JSON.stringify({ type: 'FeatureCollection', features: [point('A1', 200)] }),
+      ['feature 0, field lon: Too big: expected number to be <=180'],
+    ],
   ])('rejects %s with the exact error', (_name, text, expected) => {
     const r = importInventoryGeoJson(text, catalog);
     expect(r.ok ? [] : r.errors.map(formatImportError)).toEqual(expected);
@@ -126,7 +204,10 @@ describe('loadRegistry', () => {
     expect(registry.lamps.map((l) => l.id)).toEqual(['S1']);
     expect(registry.approximate).toBe(false);
     const bad = join(dir, 'bad.csv');
-    writeFileSync(bad, `${header}\nS1,x,55.68,s1,c1,${model},0,8,\nS2,12.35,y,s1,c1,${model},0,8,\n`);
+    writeFileSync(
+      bad,
+      `${header}\nS1,x,55.68,s1,c1,${model},0,8,\nS2,12.35,y,s1,c1,${model},0,8,\n`,
+    );
     expect(() => loadRegistry(bad)).toThrow(RegistryError);
     try {
       loadRegistry(bad);

@@ -9,7 +9,10 @@ describe('the shipped DOLL route', () => {
   });
 
   it('is 8 km long, within 2 %', () => {
-    const length = registry.segments.reduce((sum, s) => sum + lineLengthM(registry.segmentGeometry(s.id) ?? []), 0);
+    const length = registry.segments.reduce(
+      (sum, s) => sum + lineLengthM(registry.segmentGeometry(s.id) ?? []),
+      0,
+    );
     expect(length).toBeGreaterThan(8000 * 0.98);
     expect(length).toBeLessThan(8000 * 1.02);
   });
@@ -39,7 +42,9 @@ describe('the shipped DOLL route', () => {
     for (let i = 1; i < registry.lamps.length; i++) {
       const a = registry.lamps[i - 1]!;
       const b = registry.lamps[i]!;
-      expect(haversineM([a.lon, a.lat], [b.lon, b.lat])).toBeLessThanOrEqual(b.distanceM - a.distanceM + 0.5);
+      expect(haversineM([a.lon, a.lat], [b.lon, b.lat])).toBeLessThanOrEqual(
+        b.distanceM - a.distanceM + 0.5,
+      );
     }
   });
 
@@ -52,8 +57,10 @@ describe('the shipped DOLL route', () => {
   it('has about 50 luminaire types from about 20 vendors, each on the route', () => {
     expect(registry.models.length).toBeGreaterThanOrEqual(45);
     expect(registry.vendors.length).toBeGreaterThanOrEqual(16);
-    for (const m of registry.models) expect(registry.lampsOfModel(m.id).length, m.id).toBeGreaterThan(0);
-    for (const v of registry.vendors) expect(registry.lampsOfVendor(v.id).length, v.id).toBeGreaterThan(0);
+    for (const m of registry.models)
+      expect(registry.lampsOfModel(m.id).length, m.id).toBeGreaterThan(0);
+    for (const v of registry.vendors)
+      expect(registry.lampsOfVendor(v.id).length, v.id).toBeGreaterThan(0);
   });
 
   it('has realistic luminaire specs', () => {
