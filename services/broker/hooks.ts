@@ -1,0 +1,224 @@
+/**
+ * The policy wired into aedes' hooks. Every refusal is counted and logged once per client and
+ * reason, so a lamp stuck in a reconnect loop with a bad topic cannot flood the log.
+ */
+import type { Aedes, AuthenticateError, Client, PublishPacket } from 'aedes';
+import { LampStatus, type ParsedTopic, parseTopic } from '../../shared/contract/index.ts';
+import type { Logger } from '../../shared/log.ts';
+import type { Authenticator } from './authenticator.ts';
+import type { BrokerMetrics } from './metrics.ts';
+import { PacketTooLargeError } from './packetGuard.ts';
+import {
+  authorizePublish,
+  authorizeSubscribe,
+  type Decision,
+  type Directory,
+  type Identity,
+  kindOfTopic,
+  type RefusalReason,
+} from './policy.ts';
+import { createTokenBucket, type TokenBucket } from './rateLimit.ts';
+
+export interface RateLimits {
+  deviceRate: number;
+  deviceBurst: number;
+  serviceRate: number;
+  serviceBurst: number;
+  maxDelayMs: number;
+}
+
+export interface HookDeps {
+  authenticate: Authenticator;
+  directory: Directory;
+  metrics: BrokerMetrics;
+  log: Logger;
+  limits: RateLimits;
+  now: () => number;
+  /** True for a connection accepted beyond BROKER_MAX_CONNECTIONS: it gets CONNACK 3. */
+  overCapacity: (client: Client) => boolean;
+}
+
+export interface Session {
+  readonly identity: Identity;
+  readonly bucket: TokenBucket;
+}
+
+export interface PolicyState {
+  /** Sessions past CONNACK (registered with aedes). */
+  readonly connected: ReadonlySet<Session>;
+  /** Latest status per lamp, from status messages (lamps and controllers publish them, wills too). */
+  readonly lampState: ReadonlyMap<string, 'online' | 'offline'>;
+  /** Count and log (once per client and reason) a refusal that happened outside the hooks. */
+  refuse(clientId: string, reason: RefusalReason, detail: string): void;
+}
+
+/** A hook's refusal; aedes re-emits it as a clientError, which must not count it twice. */
+export class RefusedError extends Error {
+  constructor(
+    readonly reason: RefusalReason,
+    detail: string,
+  ) {
+    super(`${reason}: ${detail}`);
+    this.name = 'RefusedError';
+  }
+}
+
+const LOGGED_CAP = 10_000;
+const TOPIC_CACHE_CAP = 50_000;
+
+const payloadBytes = (p: PublishPacket) =>
+  typeof p.payload === 'string' ? Buffer.byteLength(p.payload) : p.payload.length;
+
+export function installPolicy(aedes: Aedes, deps: HookDeps): PolicyState {
+  const { metrics, log, directory, limits } = deps;
+  const sessions = new WeakMap<Client, Session>();
+  const connected = new Set<Session>();
+  const lampState = new Map<string, 'online' | 'offline'>();
+  const logged = new Set<string>();
+  // Topics repeat (280 lamps x 5 kinds): parse each once, not on every publish and delivery.
+  const parsedTopics = new Map<string, { parsed: ParsedTopic | null; kind: string }>();
+
+  const refuse = (clientId: string, reason: RefusalReason, detail: string) => {
+    metrics.refusal(reason);
+    const key = `${clientId}\n${reason}`;
+    if (logged.has(key)) return;
+    if (logged.size >= LOGGED_CAP) logged.clear();
+    logged.add(key);
+    log.warn({ clientId, reason, detail }, 'refused');
+  };
+
+  const topicInfo = (topic: string) => {
+    let info = parsedTopics.get(topic);
+    if (info === undefined) {
+      const parsed = parseTopic(topic);
+      info = { parsed, kind: kindOfTopic(topic, parsed) };
+      if (parsedTopics.size >= TOPIC_CACHE_CAP) parsedTopics.clear();
+      parsedTopics.set(topic, info);
+    }
+    return info;
+  };
+
+  const connackError = (returnCode: number, message: string) => {
+    const err = new Error(message) as AuthenticateError;
+    (err as { returnCode: number }).returnCode = returnCode;
+    return err;
+  };
+
+  aedes.authenticate = (client, username, password, done) => {
+    if (deps.overCapacity(client)) {
+      refuse(client.id, 'max_connections', 'broker full');
+      return done(connackError(3, 'server unavailable: connection limit'), false);
+    }
+    deps
+      .authenticate({
+        clientId: client.id,
+        username,
+        password,
+        hasPassword: password !== undefined,
+      })
+      .then((claim) => {
+        if (!claim.ok) {
+          refuse(client.id, claim.reason, claim.detail);
+          return done(connackError(claim.returnCode, claim.detail), false);
+        }
+        const service = claim.identity.kind === 'service' || claim.identity.kind === 'anonymous';
+        const bucket = service
+          ? createTokenBucket(limits.serviceRate, limits.serviceBurst, deps.now())
+          : createTokenBucket(limits.deviceRate, limits.deviceBurst, deps.now());
+        sessions.set(client, { identity: claim.identity, bucket });
+        done(null, true);
+      })
+      .catch((err: Error) => {
+        log.error({ err, clientId: client.id }, 'authentication failed internally');
+        done(connackError(3, 'server unavailable'), false);
+      });
+  };
+
+  const denied = (client: Client, decision: Decision & { ok: false }) => {
+    refuse(client.id, decision.reason, decision.detail);
+    return new RefusedError(decision.reason, decision.detail);
+  };
+
+  aedes.authorizePublish = (client, packet, callback) => {
+    const info = topicInfo(packet.topic);
+    // A will persisted for a client that is gone; only status wills are ever accepted.
+    if (!client) return callback(info.kind === 'status' ? null : new Error('orphan will'));
+    const session = sessions.get(client);
+    if (!session) return callback(new Error('no session'));
+    const bytes = payloadBytes(packet);
+    const decision = authorizePublish(
+      session.identity,
+      { topic: packet.topic, retain: packet.retain, payloadBytes: bytes },
+      directory,
+      info.parsed,
+    );
+    if (!decision.ok) return callback(denied(client, decision));
+    metrics.messageIn(info.kind, bytes);
+    // A last will is the broker speaking for a lost client: never throttle it.
+    if (packet === (client as { will?: unknown }).will) return callback(null);
+    const delay = session.bucket.take(deps.now());
+    if (delay === 0) return callback(null);
+    if (delay > limits.maxDelayMs) {
+      return callback(
+        denied(client, {
+          ok: false,
+          reason: 'rate_limited',
+          detail: `${Math.round(delay)} ms behind`,
+        }),
+      );
+    }
+    setTimeout(() => callback(null), delay).unref();
+  };
+
+  aedes.authorizeSubscribe = (client, subscription, callback) => {
+    const session = sessions.get(client);
+    if (!session) return callback(new Error('no session'));
+    const decision = authorizeSubscribe(session.identity, subscription.topic, directory);
+    if (decision.ok) return callback(null, subscription);
+    refuse(client.id, decision.reason, decision.detail);
+    // [MQTT-3.9.3] SUBACK 0x80 for this filter; the client stays connected.
+    callback(null, null);
+  };
+
+  aedes.authorizeForward = (_client, packet) => {
+    metrics.messageOut(topicInfo(packet.topic).kind, payloadBytes(packet as PublishPacket));
+    return packet;
+  };
+
+  aedes.on('client', (client) => {
+    const session = sessions.get(client);
+    if (session) connected.add(session);
+  });
+  aedes.on('clientDisconnect', (client) => {
+    const session = sessions.get(client);
+    if (session) connected.delete(session);
+  });
+
+  aedes.on('publish', (packet, _client) => {
+    const { parsed } = topicInfo(packet.topic);
+    if (parsed?.kind !== 'status') return;
+    if (payloadBytes(packet) === 0) return void lampState.delete(parsed.lampId);
+    try {
+      const status = LampStatus.safeParse(JSON.parse(packet.payload.toString()));
+      if (status.success) lampState.set(parsed.lampId, status.data.state);
+    } catch {
+      // Not JSON: the processor dead-letters it; the broker just does not count it.
+    }
+  });
+
+  // Per-client failures (aedes disconnects that client only). Refusals from the hooks above and
+  // CONNACK refusals (errorCode set by aedes) come back here too and are already counted.
+  const onClientFailure = (client: Client, err: Error) => {
+    if (err instanceof RefusedError || (err as { errorCode?: number }).errorCode !== undefined)
+      return;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ECONNRESET' || code === 'EPIPE' || err.message === 'connection closed') return;
+    const reason: RefusalReason =
+      err instanceof PacketTooLargeError ? 'packet_too_large' : 'protocol_error';
+    refuse(client.id ?? '(connecting)', reason, err.message);
+  };
+  aedes.on('clientError', onClientFailure);
+  aedes.on('connectionError', onClientFailure);
+
+  return { connected, lampState, refuse };
+}

@@ -1,0 +1,277 @@
+import { unwatchFile, watchFile } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { Aedes, type AedesOptions } from 'aedes';
+import type { Logger } from '../../shared/log.ts';
+import type { Registry } from '../../shared/registry/index.ts';
+import type { RunningService } from '../../shared/service.ts';
+import { createAuthenticator } from './authenticator.ts';
+import type { BrokerConfig } from './config.ts';
+import { type CredentialFile, emptyCredentials, readCredentials } from './credentials.ts';
+import { installPolicy } from './hooks.ts';
+import { closeServer, type Listeners, listen, openListeners } from './listeners.ts';
+import { type BrokerStats, createBrokerMetrics, type Transport } from './metrics.ts';
+import { guardPacketSize } from './packetGuard.ts';
+import { createDirectory } from './policy.ts';
+import { createStatusServer } from './statusServer.ts';
+import { batchWrites } from './writeBatching.ts';
+
+export interface BrokerDeps {
+  registry: Registry;
+  log: Logger;
+  /** The lab's secret when the lab generated one in-process; else config.LAB_SECRET. */
+  labSecret?: string;
+  /** Clock for rate limiting; injectable for tests. */
+  now?: () => number;
+  /**
+   * Cluster wiring (docs/broker.md): an mqemitter-redis `mq`, an aedes-persistence-redis
+   * `persistence` and a stable `id`. Unset: in-memory, one node.
+   */
+  aedesOptions?: Pick<AedesOptions, 'mq' | 'persistence' | 'id'>;
+}
+
+export interface RunningBroker extends RunningService {
+  /** Bound ports (they differ from the config when it said 0). `wsPort`/`tlsPort` are 0 when off. */
+  readonly port: number;
+  readonly wsPort: number;
+  readonly tlsPort: number;
+  readonly metricsPort: number;
+  /** `mqtt://host:port` and `ws://host:wsPort/mqtt`, for clients. */
+  readonly url: string;
+  readonly wsUrl: string;
+  readonly aedes: Aedes;
+  stats(): BrokerStats;
+  /** Prometheus text, as /metrics serves it. */
+  metrics(): Promise<string>;
+  /** Re-read BROKER_CREDENTIALS_PATH now (it is also watched). */
+  reloadCredentials(): void;
+}
+
+const CREDENTIALS_POLL_MS = 2_000;
+
+export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promise<RunningBroker> {
+  const { log } = deps;
+  const now = deps.now ?? Date.now;
+  const labSecret = deps.labSecret ?? config.LAB_SECRET;
+  if (Boolean(config.BROKER_TLS_CERT_PATH) !== Boolean(config.BROKER_TLS_KEY_PATH)) {
+    throw new Error('TLS needs both BROKER_TLS_CERT_PATH and BROKER_TLS_KEY_PATH');
+  }
+  const directory = createDirectory(deps.registry);
+
+  let credentials: CredentialFile = emptyCredentials();
+  const credentialsPath = config.BROKER_CREDENTIALS_PATH;
+  const reloadCredentials = () => {
+    if (!credentialsPath) return;
+    try {
+      credentials = readCredentials(credentialsPath);
+      log.info(
+        { path: credentialsPath, devices: Object.keys(credentials.devices).length },
+        'credentials loaded',
+      );
+    } catch (err) {
+      // Keep the last good file: a half-edited file must not lock every lamp out.
+      log.error({ err }, 'credentials file rejected, keeping the previous one');
+    }
+  };
+  if (credentialsPath) credentials = readCredentials(credentialsPath); // fail start on a bad file
+  if (!labSecret && config.BROKER_ACCEPT_DERIVED && !credentialsPath) {
+    log.warn(
+      'no LAB_SECRET and no BROKER_CREDENTIALS_PATH: only explicit service passwords can connect',
+    );
+  }
+  if (config.BROKER_ALLOW_ANONYMOUS) {
+    const line = '!'.repeat(78);
+    log.warn(
+      'BROKER_ALLOW_ANONYMOUS=true: clients without credentials connect WITH FULL RIGHTS. Development only.',
+    );
+    process.stderr.write(
+      `${line}\n!! BROKER_ALLOW_ANONYMOUS is on: anyone can publish and subscribe to anything.\n${line}\n`,
+    );
+  }
+
+  const aedes = await Aedes.createBroker({
+    ...deps.aedesOptions,
+    concurrency: config.BROKER_CONCURRENCY,
+    connectTimeout: config.BROKER_CONNECT_TIMEOUT_MS,
+    drainTimeout: config.BROKER_DRAIN_TIMEOUT_MS,
+    heartbeatInterval: 60_000,
+  });
+
+  const sockets = new Map<Socket, Transport>();
+  const overCapacity = new WeakSet<object>();
+  const open: Record<Transport, number> = { tcp: 0, tls: 0, ws: 0 };
+  let policy: ReturnType<typeof installPolicy> | undefined;
+  const metrics = createBrokerMetrics(() => {
+    let lampsConnected = 0;
+    let controllersConnected = 0;
+    let servicesConnected = 0;
+    for (const s of policy?.connected ?? []) {
+      if (s.identity.kind === 'lamp') lampsConnected++;
+      else if (s.identity.kind === 'controller') controllersConnected++;
+      else servicesConnected++;
+    }
+    let lampsOnline = 0;
+    for (const state of policy?.lampState.values() ?? []) if (state === 'online') lampsOnline++;
+    let read = 0;
+    let written = 0;
+    for (const socket of sockets.keys()) {
+      read += socket.bytesRead;
+      written += socket.bytesWritten;
+    }
+    return {
+      connections: { ...open },
+      clients: aedes.connectedClients,
+      lampsConnected,
+      controllersConnected,
+      servicesConnected,
+      lampsOnline,
+      openSocketBytes: { read, written },
+    };
+  });
+  policy = installPolicy(aedes, {
+    authenticate: createAuthenticator({
+      directory,
+      allowAnonymous: config.BROKER_ALLOW_ANONYMOUS,
+      acceptDerived: config.BROKER_ACCEPT_DERIVED,
+      labSecret,
+      servicePasswords: {
+        processor: config.PROCESSOR_MQTT_PASSWORD,
+        gateway: config.GATEWAY_MQTT_PASSWORD,
+        simulator: config.SIMULATOR_MQTT_PASSWORD,
+        admin: config.ADMIN_MQTT_PASSWORD,
+      },
+      credentials: () => credentials,
+    }),
+    overCapacity: (client) => overCapacity.has(client.conn),
+    directory,
+    metrics,
+    log,
+    now,
+    limits: {
+      deviceRate: config.BROKER_DEVICE_PUBLISH_RATE,
+      deviceBurst: config.BROKER_DEVICE_PUBLISH_BURST,
+      serviceRate: config.BROKER_SERVICE_PUBLISH_RATE,
+      serviceBurst: config.BROKER_SERVICE_PUBLISH_BURST,
+      maxDelayMs: config.BROKER_RATE_LIMIT_MAX_DELAY_MS,
+    },
+  });
+
+  let stopping = false;
+  // Past the limit a client still gets a CONNACK 3 (server unavailable) so it backs off instead of
+  // guessing; past the limit plus a margin the socket is cut at once (a connection flood).
+  const hardLimit =
+    config.BROKER_MAX_CONNECTIONS + Math.ceil(config.BROKER_MAX_CONNECTIONS / 10) + 10;
+  /** Hand one connection to aedes, or turn it away when the broker is full or stopping. */
+  const accept = (stream: Duplex, transport: Transport, socket: Socket, req?: IncomingMessage) => {
+    const total = open.tcp + open.tls + open.ws;
+    if (stopping || total >= hardLimit) {
+      if (!stopping)
+        policy?.refuse(socket.remoteAddress ?? '(unknown)', 'max_connections', `${total} open`);
+      stream.destroy();
+      socket.destroy();
+      return;
+    }
+    if (total >= config.BROKER_MAX_CONNECTIONS) overCapacity.add(stream);
+    open[transport]++;
+    sockets.set(socket, transport);
+    socket.once('close', () => {
+      open[transport]--;
+      sockets.delete(socket);
+      metrics.socketClosed(socket.bytesRead, socket.bytesWritten);
+    });
+    socket.setNoDelay(true);
+    if (transport !== 'ws' && config.BROKER_BATCH_WRITES) batchWrites(socket);
+    const client = aedes.handle(stream, req);
+    try {
+      guardPacketSize(client, config.BROKER_MAX_PACKET_BYTES);
+    } catch (err) {
+      // Fail closed: an unguarded client could make the broker buffer 256 MB.
+      log.error({ err }, 'cannot enforce BROKER_MAX_PACKET_BYTES; refusing the connection');
+      stream.destroy();
+    }
+  };
+
+  const host = config.BROKER_HOST;
+  let listeners: Listeners;
+  try {
+    listeners = await openListeners(config, accept);
+  } catch (err) {
+    await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    throw err;
+  }
+  const { port, tlsPort, wsPort } = listeners;
+
+  const status = createStatusServer({
+    metrics: () => metrics.registry.metrics(),
+    contentType: metrics.registry.contentType,
+    health: () => {
+      const s = metrics.stats();
+      return {
+        status: stopping ? 'stopping' : 'ok',
+        connections: s.connections,
+        clients: s.clients,
+        lampsConnected: s.lampsConnected,
+        lampsOnline: s.lampsOnline,
+      };
+    },
+  });
+  let metricsPort: number;
+  try {
+    metricsPort = await listen(status, config.BROKER_METRICS_PORT, host);
+  } catch (err) {
+    await listeners.close();
+    await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    throw err;
+  }
+
+  if (credentialsPath)
+    watchFile(
+      credentialsPath,
+      { interval: CREDENTIALS_POLL_MS, persistent: false },
+      reloadCredentials,
+    );
+
+  const url = `mqtt://${host}:${port}`;
+  const wsUrl = wsPort ? `ws://${host}:${wsPort}/mqtt` : '';
+  const metricsBase = `http://${host}:${metricsPort}`;
+  log.info({ port, wsPort, tlsPort, metricsPort }, 'broker listening');
+
+  let stopped: Promise<void> | undefined;
+  const stop = () => {
+    stopped ??= (async () => {
+      stopping = true;
+      if (credentialsPath) unwatchFile(credentialsPath, reloadCredentials);
+      // Stop accepting, then let aedes close every session (wills of lost clients still fire).
+      const closing = listeners.close();
+      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      for (const socket of sockets.keys()) socket.destroy();
+      await closing;
+      await closeServer(status);
+      log.info('broker stopped');
+    })();
+    return stopped;
+  };
+
+  return {
+    name: 'broker',
+    port,
+    wsPort,
+    tlsPort,
+    metricsPort,
+    url,
+    wsUrl,
+    aedes,
+    endpoints: [
+      { label: 'MQTT', url },
+      ...(wsUrl ? [{ label: 'MQTT over WebSocket', url: wsUrl }] : []),
+      ...(tlsPort ? [{ label: 'MQTT over TLS', url: `mqtts://${host}:${tlsPort}` }] : []),
+      { label: 'metrics', url: `${metricsBase}/metrics` },
+      { label: 'health', url: `${metricsBase}/health` },
+    ],
+    stats: metrics.stats,
+    metrics: () => metrics.registry.metrics(),
+    reloadCredentials,
+    stop,
+  };
+}
