@@ -1,25 +1,50 @@
 import express from 'express';
-import type { Registry } from '../../shared/registry/index.ts';
+import type { GatewayContext } from './context.ts';
+import { errorHandler, HttpError } from './http/errors.ts';
+import { buildOpenApi } from './openapi.ts';
+import { authRoutes } from './routes/authRoutes.ts';
+import { commandRoutes } from './routes/commandRoutes.ts';
+import { dataRoutes } from './routes/dataRoutes.ts';
+import { registryRoutes } from './routes/registryRoutes.ts';
+import { reportRoutes } from './routes/reportRoutes.ts';
+import { dashboardRoutes } from './static.ts';
 
-export interface AppDeps {
-  registry: Registry;
-  /** Injected clock, epoch ms. */
-  now?: () => number;
-}
+/** Largest REST body; a program or a command is a few hundred bytes. */
+const MAX_BODY = '64kb';
 
-/** The REST API under /api/. */
-export function createApp({ registry, now = Date.now }: AppDeps): express.Express {
+/** The HTTP app: REST under /api/, the OpenAPI document and the dashboard. */
+export function createApp(ctx: GatewayContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  const startedAt = now();
+  app.set('query parser', 'simple');
+  const startedAt = ctx.now();
+  app.use((_req, res, next) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
   app.get('/api/health', (_req, res) => {
-    res.json({ ok: true, service: 'gateway', uptimeS: Math.round((now() - startedAt) / 1000) });
+    res.json({
+      ok: true,
+      service: 'gateway',
+      uptimeS: Math.round((ctx.now() - startedAt) / 1000),
+      store: ctx.store?.kind ?? null,
+    });
   });
-  app.get('/api/lamps', (_req, res) => {
-    res.json({ approximate: registry.approximate, count: registry.lamps.length, lamps: registry.lamps });
+  const openapi = buildOpenApi();
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openapi);
   });
-  app.use('/api', (_req, res) => {
-    res.status(404).json({ ok: false, error: 'not found' });
+  app.use('/api', express.json({ limit: MAX_BODY, strict: true }));
+  app.use('/api', authRoutes(ctx));
+  app.use('/api', registryRoutes(ctx));
+  app.use('/api', dataRoutes(ctx));
+  app.use('/api', commandRoutes(ctx));
+  app.use('/api', reportRoutes(ctx));
+  app.use('/api', () => {
+    throw new HttpError(404, 'not found');
   });
+  app.use(dashboardRoutes());
+  app.use(errorHandler(ctx.log));
   return app;
 }

@@ -1,10 +1,29 @@
 import { z } from 'zod';
 import { env, loadConfig } from '../../shared/config.ts';
+import { StoreEnv } from '../../shared/storage/config.ts';
 
-/** Gateway environment; every variable is listed in .env.example. */
+/** Named defaults; every variable is listed in .env.example. */
+export const GATEWAY_DEFAULTS = {
+  port: 8080,
+  mqttUrl: 'mqtt://127.0.0.1:1883',
+  dataDir: './data/gateway',
+  /** How long a lamp has to acknowledge a command before the gateway resends it. */
+  commandTimeoutMs: 3_000,
+  /** Resends after the first attempt; the command then counts as timed out for that lamp. */
+  commandRetries: 1,
+  /** Per WebSocket client: at most one update per lamp in this interval; newer values coalesce. */
+  wsMinIntervalMs: 100,
+  /** Above this many bytes queued on a socket the client is slow: keep only the latest per lamp. */
+  wsMaxBufferedBytes: 256 * 1024,
+  loginPerMinute: 10,
+  commandsPerMinute: 60,
+  /** Lifetime of a login session token. */
+  sessionTtlMs: 12 * 3_600_000,
+} as const;
+
 export const GatewayEnv = z.object({
   /** HTTP port of the REST API, WebSocket and dashboard; 0 picks a free one. */
-  PORT: env.port(8080),
+  PORT: env.port(GATEWAY_DEFAULTS.port),
   /** Address to listen on. */
   HOST: env.string('127.0.0.1'),
   /** Lamp inventory (CSV or GeoJSON); the shipped approximate DOLL route when unset. */
@@ -12,8 +31,33 @@ export const GatewayEnv = z.object({
   /** Luminaire catalog JSON; the shipped catalog when unset. */
   CATALOG_PATH: env.optionalString(),
   LOG_LEVEL: env.logLevel(),
+  MQTT_URL: env.url(GATEWAY_DEFAULTS.mqttUrl),
+  GATEWAY_MQTT_USERNAME: env.string('gateway'),
+  /** Defaults to deriveDevicePassword(LAB_SECRET, 'svc:gateway'). */
+  GATEWAY_MQTT_PASSWORD: env.optionalString(),
+  LAB_SECRET: env.optionalString(),
+  /** Users, tokens, programs and the audit log live here as JSON / JSONL files. */
+  GATEWAY_DATA_DIR: env.string(GATEWAY_DEFAULTS.dataDir),
+  GATEWAY_COMMAND_TIMEOUT_MS: env.int(GATEWAY_DEFAULTS.commandTimeoutMs, 50, 600_000),
+  GATEWAY_COMMAND_RETRIES: env.int(GATEWAY_DEFAULTS.commandRetries, 0, 10),
+  GATEWAY_WS_MIN_INTERVAL_MS: env.int(GATEWAY_DEFAULTS.wsMinIntervalMs, 0, 60_000),
+  GATEWAY_WS_MAX_BUFFERED_BYTES: env.int(
+    GATEWAY_DEFAULTS.wsMaxBufferedBytes,
+    1024,
+    64 * 1024 * 1024,
+  ),
+  GATEWAY_LOGIN_PER_MINUTE: env.int(GATEWAY_DEFAULTS.loginPerMinute, 1, 100_000),
+  GATEWAY_COMMANDS_PER_MINUTE: env.int(GATEWAY_DEFAULTS.commandsPerMinute, 1, 100_000),
 });
 export type GatewayConfig = z.infer<typeof GatewayEnv>;
 
 export const loadGatewayConfig = (source?: Record<string, string | undefined>) =>
   loadConfig('gateway', GatewayEnv, source);
+
+/**
+ * The store a standalone gateway reads history from: the storage variables shared with the
+ * processor (STORE, DUCKDB_PATH, INFLUX_*), listed with the processor's in .env.example. In the
+ * lab the store is passed in-process instead.
+ */
+export const loadGatewayStoreConfig = (source?: Record<string, string | undefined>) =>
+  loadConfig('gateway', StoreEnv, source);

@@ -1,41 +1,182 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { deriveDevicePassword } from '../../shared/auth/deviceCredentials.ts';
 import type { Logger } from '../../shared/log.ts';
 import type { Registry } from '../../shared/registry/index.ts';
 import type { RunningService } from '../../shared/service.ts';
+import type { Store } from '../../shared/storage/port.ts';
 import { createApp } from './app.ts';
-import type { GatewayConfig } from './config.ts';
+import { AuditLog } from './audit/AuditLog.ts';
+import { RateLimiter } from './auth/rateLimiter.ts';
+import { UserStore } from './auth/UserStore.ts';
+import { CommandTracker } from './commands/CommandTracker.ts';
+import { createCommandService, OUTCOME } from './commands/commandService.ts';
+import { GATEWAY_DEFAULTS, type GatewayConfig } from './config.ts';
+import type { GatewayContext } from './context.ts';
+import { LiveView } from './live/LiveView.ts';
+import { connectMqtt, type MqttLink } from './live/mqttLink.ts';
+import { seedFromStore } from './live/seed.ts';
+import { ProgramStore } from './programs/ProgramStore.ts';
+import { attachWebSocket, WS_PATH } from './ws/wsServer.ts';
 
 export interface GatewayDeps {
   registry: Registry;
   log: Logger;
+  /** Lab secret; the gateway's MQTT password is derived from it unless GATEWAY_MQTT_PASSWORD is set. */
+  labSecret?: string;
+  /** Storage to read history from and to seed the live view; history endpoints answer 503 without it. */
+  store?: Store;
+  /** Injected clock, epoch ms. */
+  now?: () => number;
+  /** Where the one-time bootstrap secret is printed; stdout by default. */
+  announce?: (text: string) => void;
 }
 
 export interface RunningGateway extends RunningService {
   /** The port actually bound (differs from the config when that was 0). */
   readonly port: number;
+  /** Printed once at start while no admin exists; POST it to /api/auth/bootstrap. */
+  readonly bootstrapSecret: string | undefined;
+  readonly context: GatewayContext;
+  readonly mqtt: MqttLink | undefined;
+  readonly ws: ReturnType<typeof attachWebSocket>;
 }
 
-export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Promise<RunningGateway> {
-  const server = createServer(createApp({ registry: deps.registry }));
+/** Start the gateway: REST, WebSocket and dashboard on one port, fed by MQTT. */
+export async function startGateway(
+  config: GatewayConfig,
+  deps: GatewayDeps,
+): Promise<RunningGateway> {
+  const now = deps.now ?? Date.now;
+  const { log, registry } = deps;
+  const dataDir = config.GATEWAY_DATA_DIR;
+  const users = await UserStore.open(dataDir, { now, sessionTtlMs: GATEWAY_DEFAULTS.sessionTtlMs });
+  const audit = await AuditLog.open(dataDir, now);
+  const programs = await ProgramStore.open(dataDir);
+  const live = new LiveView(registry);
+  let mqtt: MqttLink | undefined;
+  let ws: ReturnType<typeof attachWebSocket> | undefined;
+  const tracker = new CommandTracker({
+    timeoutMs: config.GATEWAY_COMMAND_TIMEOUT_MS,
+    retries: config.GATEWAY_COMMAND_RETRIES,
+    now,
+    send: (command, lampIds) => mqtt?.send(command, lampIds),
+    onChange: (summary, done) => {
+      ws?.commandUpdate(summary);
+      if (!done) return;
+      void audit
+        .record({
+          actor: summary.issuedBy,
+          action: 'command.completed',
+          subject: summary.commandId,
+          lampCount: summary.lampCount,
+          outcome: OUTCOME[summary.status],
+          detail: { counts: summary.counts, rttMs: summary.rttMs },
+        })
+        .catch((err: unknown) => log.error({ err }, 'audit write failed'));
+    },
+  });
+  const commands = createCommandService({
+    registry,
+    tracker,
+    audit,
+    limiter: new RateLimiter(
+      config.GATEWAY_COMMANDS_PER_MINUTE,
+      config.GATEWAY_COMMANDS_PER_MINUTE,
+      now,
+    ),
+    now,
+  });
+  const ctx: GatewayContext = {
+    registry,
+    log,
+    now,
+    users,
+    audit,
+    live,
+    tracker,
+    commands,
+    programs,
+    loginLimiter: new RateLimiter(
+      config.GATEWAY_LOGIN_PER_MINUTE,
+      config.GATEWAY_LOGIN_PER_MINUTE,
+      now,
+    ),
+  };
+  if (deps.store) {
+    ctx.store = deps.store;
+    await seedFromStore(deps.store, live, now(), log);
+  }
+
+  const password =
+    config.GATEWAY_MQTT_PASSWORD ??
+    ((deps.labSecret ?? config.LAB_SECRET)
+      ? deriveDevicePassword(
+          (deps.labSecret ?? config.LAB_SECRET)!,
+          `svc:${config.GATEWAY_MQTT_USERNAME}`,
+        )
+      : undefined);
+  if (password === undefined) {
+    log.warn(
+      'no LAB_SECRET or GATEWAY_MQTT_PASSWORD: running without MQTT (no live state, commands are not delivered)',
+    );
+  } else {
+    mqtt = await connectMqtt(
+      { url: config.MQTT_URL, username: config.GATEWAY_MQTT_USERNAME, password, log, now },
+      { live, tracker: () => tracker },
+    );
+  }
+  const tick = setInterval(
+    () => tracker.tick(),
+    Math.max(10, Math.min(100, config.GATEWAY_COMMAND_TIMEOUT_MS / 10)),
+  );
+  tick.unref();
+
+  const server = createServer(createApp(ctx));
+  ws = attachWebSocket(server, ctx, {
+    minIntervalMs: config.GATEWAY_WS_MIN_INTERVAL_MS,
+    maxBufferedBytes: config.GATEWAY_WS_MAX_BUFFERED_BYTES,
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.PORT, config.HOST, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   const base = `http://${config.HOST}:${port}`;
-  deps.log.info({ port }, 'gateway listening');
+  const bootstrapSecret = users.pendingBootstrapSecret;
+  if (bootstrapSecret) {
+    // Printed, not logged at a level someone might ship: this is the only way to the first admin.
+    (deps.announce ?? console.log)(
+      `gateway: no admin yet. Create one with the one-time secret:\n  curl -X POST ${base}/api/auth/bootstrap -H 'content-type: application/json' -d '{"secret":"${bootstrapSecret}","username":"admin","password":"<12+ chars>"}'`,
+    );
+  }
+  log.info(
+    { port, mqtt: mqtt !== undefined, store: deps.store?.kind ?? null },
+    'gateway listening',
+  );
+  const liveWs = ws;
   return {
     name: 'gateway',
     port,
+    bootstrapSecret,
+    context: ctx,
+    mqtt,
+    ws: liveWs,
     endpoints: [
+      { label: 'dashboard', url: `${base}/dashboard/` },
       { label: 'REST API', url: `${base}/api/` },
-      { label: 'health', url: `${base}/api/health` },
+      { label: 'OpenAPI', url: `${base}/openapi.json` },
+      { label: 'WebSocket', url: `ws://${config.HOST}:${port}${WS_PATH}` },
     ],
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
+    stop: async () => {
+      clearInterval(tick);
+      await liveWs.close();
+      await new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
-      }),
+      });
+      await mqtt?.close();
+      await Promise.all([users.flush(), audit.flush()]);
+    },
   };
 }

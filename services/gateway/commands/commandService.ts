@@ -1,0 +1,115 @@
+import { randomBytes } from 'node:crypto';
+import type { LampCommand, NightProgram } from '../../../shared/contract/index.ts';
+import type { Registry } from '../../../shared/registry/index.ts';
+import { CommandRequest, type CommandSummary, type CommandTarget } from '../api.ts';
+import type { AuditLog } from '../audit/AuditLog.ts';
+import type { RateLimiter } from '../auth/rateLimiter.ts';
+import { can, type Principal } from '../auth/roles.ts';
+import { HttpError, parseOr400 } from '../http/errors.ts';
+import type { CommandTracker } from './CommandTracker.ts';
+
+export interface CommandServiceDeps {
+  registry: Registry;
+  tracker: CommandTracker;
+  audit: AuditLog;
+  limiter: RateLimiter;
+  now: () => number;
+}
+
+export type CommandService = ReturnType<typeof createCommandService>;
+
+export function newCommandId(now: number): string {
+  return `cmd-${now.toString(36)}-${randomBytes(5).toString('hex')}`;
+}
+
+/** The lamps a target covers; 404 when the segment, vendor or lamp is not in the registry. */
+export function resolveTarget(registry: Registry, target: CommandTarget): string[] {
+  switch (target.kind) {
+    case 'lamp':
+      if (!registry.lamp(target.lampId)) throw new HttpError(404, `no lamp ${target.lampId}`);
+      return [target.lampId];
+    case 'segment':
+      if (!registry.segment(target.segmentId))
+        throw new HttpError(404, `no segment ${target.segmentId}`);
+      return registry.lampsInSegment(target.segmentId).map((l) => l.id);
+    case 'vendor':
+      if (!registry.vendor(target.vendorId))
+        throw new HttpError(404, `no vendor ${target.vendorId}`);
+      return registry.lampsOfVendor(target.vendorId).map((l) => l.id);
+    case 'route':
+      return registry.lamps.map((l) => l.id);
+  }
+}
+
+export const OUTCOME = {
+  acked: 'ok',
+  partial: 'partial',
+  rejected: 'rejected',
+  timedOut: 'failed',
+  pending: 'pending',
+} as const;
+
+/**
+ * Issuing commands, shared by REST and the WebSocket so both apply the same checks: permission,
+ * rate limit, body schema, target, then tracking and the audit entry.
+ */
+export function createCommandService(deps: CommandServiceDeps) {
+  const { registry, tracker, audit, limiter, now } = deps;
+
+  function checkAllowed(p: Principal): void {
+    if (!can(p.role, 'commands.send'))
+      throw new HttpError(403, `role ${p.role} may not commands.send`);
+    if (!limiter.take(p.username)) {
+      throw new HttpError(429, 'too many commands', undefined, limiter.retryAfterS(p.username));
+    }
+  }
+
+  async function issue(p: Principal, body: unknown): Promise<CommandSummary> {
+    checkAllowed(p);
+    const req = parseOr400(CommandRequest, body, 'command');
+    const lampIds = resolveTarget(registry, req.target);
+    if (lampIds.length === 0) throw new HttpError(409, 'the target has no lamps');
+    const base = { commandId: newCommandId(now()), issuedAt: now(), issuedBy: p.username };
+    const command: LampCommand =
+      req.action.type === 'override' ? { ...base, ...req.action } : { ...base, type: 'release' };
+    if (
+      command.type === 'override' &&
+      command.expiresAt !== undefined &&
+      command.expiresAt <= now()
+    ) {
+      throw new HttpError(400, 'expiresAt is in the past', [
+        { path: 'action.expiresAt', message: 'in the past' },
+      ]);
+    }
+    const summary = tracker.begin(command, req.target, lampIds);
+    await audit.record({
+      actor: p.username,
+      action: 'command.issued',
+      subject: command.commandId,
+      lampCount: lampIds.length,
+      outcome: 'pending',
+      detail: { target: req.target, action: req.action },
+    });
+    return summary;
+  }
+
+  /** Deliver a program to lamps as a tracked assignProgram command. */
+  async function deliverProgram(
+    p: Principal,
+    program: NightProgram,
+    target: CommandTarget,
+    lampIds: string[],
+  ) {
+    checkAllowed(p);
+    const command: LampCommand = {
+      commandId: newCommandId(now()),
+      issuedAt: now(),
+      issuedBy: p.username,
+      type: 'assignProgram',
+      program,
+    };
+    return tracker.begin(command, target, lampIds);
+  }
+
+  return { issue, deliverProgram };
+}

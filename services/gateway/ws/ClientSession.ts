@@ -1,0 +1,98 @@
+/**
+ * One WebSocket client's outgoing lamp updates: pure, clock and socket injected. Two rules keep a
+ * client from costing unbounded memory or bandwidth:
+ * - at most one update per lamp per `minIntervalMs`; a newer value replaces the waiting one;
+ * - while more than `maxBufferedBytes` wait in the socket, nothing is written; only the latest
+ *   value per lamp is kept and sent once the socket drains.
+ * Pending memory is therefore bounded by the number of lamps in the client's scope.
+ */
+export interface SessionIo {
+  send(frame: string): void;
+  bufferedAmount(): number;
+}
+
+export interface SessionOptions {
+  minIntervalMs: number;
+  maxBufferedBytes: number;
+  now: () => number;
+  /** Most lamps in one delta frame when flushing a backlog. */
+  maxBatch?: number;
+}
+
+export interface SessionStats {
+  /** Lamp updates written to the socket. */
+  sent: number;
+  /** Updates replaced by a newer value before they were sent. */
+  coalesced: number;
+  frames: number;
+}
+
+export class ClientSession {
+  private readonly lastSent = new Map<string, number>();
+  /** lampId -> serialized LiveLamp JSON waiting to go out. */
+  private readonly pending = new Map<string, string>();
+  readonly stats: SessionStats = { sent: 0, coalesced: 0, frames: 0 };
+
+  constructor(
+    private readonly io: SessionIo,
+    private readonly opts: SessionOptions,
+  ) {}
+
+  /** Offer an update; `json` is the LiveLamp serialized once for every client. */
+  offer(lampId: string, json: string): void {
+    const t = this.opts.now();
+    const last = this.lastSent.get(lampId);
+    const early = last !== undefined && t - last < this.opts.minIntervalMs;
+    if (early || this.pending.size > 0 || this.slow()) {
+      if (this.pending.has(lampId)) this.stats.coalesced += 1;
+      // delete first so the map keeps arrival order of the latest values
+      this.pending.delete(lampId);
+      this.pending.set(lampId, json);
+      if (!early && !this.slow()) this.flush();
+      return;
+    }
+    this.lastSent.set(lampId, t);
+    this.write([json]);
+  }
+
+  /** Send what is due. Called by a timer and whenever the socket may have drained. */
+  flush(): void {
+    if (this.pending.size === 0 || this.slow()) return;
+    const t = this.opts.now();
+    const max = this.opts.maxBatch ?? 500;
+    let batch: string[] = [];
+    for (const [lampId, json] of this.pending) {
+      const last = this.lastSent.get(lampId);
+      if (last !== undefined && t - last < this.opts.minIntervalMs) continue;
+      this.pending.delete(lampId);
+      this.lastSent.set(lampId, t);
+      batch.push(json);
+      if (batch.length >= max) {
+        this.write(batch);
+        batch = [];
+        if (this.slow()) return;
+      }
+    }
+    if (batch.length > 0) this.write(batch);
+  }
+
+  /** Forget a lamp's rate history (after a new snapshot). */
+  reset(): void {
+    this.pending.clear();
+    this.lastSent.clear();
+  }
+
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  slow(): boolean {
+    return this.io.bufferedAmount() > this.opts.maxBufferedBytes;
+  }
+
+  private write(jsons: string[]): void {
+    this.stats.sent += jsons.length;
+    this.stats.frames += 1;
+    this.io.send(`{"type":"delta","lamps":[${jsons.join(',')}]}`);
+  }
+}

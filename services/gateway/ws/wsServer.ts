@@ -1,0 +1,279 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer } from 'ws';
+import { type CommandSummary, type LiveLamp, WsClientFrame, type WsServerFrame } from '../api.ts';
+import type { Principal } from '../auth/roles.ts';
+import { bearerOf, type GatewayContext, lampVisible } from '../context.ts';
+import { HttpError, zodIssues } from '../http/errors.ts';
+import type { ActiveAlarm } from '../live/LiveView.ts';
+import { ClientSession } from './ClientSession.ts';
+
+export const WS_PATH = '/ws';
+/** Largest frame a client may send; a command or a subscription to every lamp fits. */
+const MAX_CLIENT_FRAME = 512 * 1024;
+
+export interface WsOptions {
+  minIntervalMs: number;
+  maxBufferedBytes: number;
+  /** How often pending (coalesced) updates are flushed, ms. */
+  flushEveryMs?: number;
+}
+
+interface Client {
+  ws: WebSocket;
+  principal: Principal;
+  session: ClientSession;
+  /** null: all lamps the principal may see; empty set: none. */
+  lamps: Set<string> | null | undefined;
+  alarms: boolean;
+  commands: boolean;
+}
+
+/**
+ * Token from `Authorization: Bearer`, the `bearer.<token>` subprotocol (browsers cannot set
+ * headers on a WebSocket), or `?token=` as a last resort.
+ */
+function tokenOf(req: IncomingMessage): string | undefined {
+  const header = bearerOf(req.headers.authorization);
+  if (header) return header;
+  const protocols = String(req.headers['sec-websocket-protocol'] ?? '')
+    .split(',')
+    .map((s) => s.trim());
+  const fromProtocol = protocols.find((p) => p.startsWith('bearer.'))?.slice('bearer.'.length);
+  if (fromProtocol) return fromProtocol;
+  return new URL(req.url ?? '/', 'http://x').searchParams.get('token') ?? undefined;
+}
+
+function refuse(socket: Duplex, status: number, text: string): void {
+  const body = JSON.stringify({ ok: false, status, error: text });
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+/** The live WebSocket: authenticated at connect, snapshot on subscribe, then coalesced deltas. */
+export function attachWebSocket(server: Server, ctx: GatewayContext, opts: WsOptions) {
+  const wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    maxPayload: MAX_CLIENT_FRAME,
+    handleProtocols: (protocols) => (protocols.has('gadelys') ? 'gadelys' : false),
+  });
+  const clients = new Set<Client>();
+
+  server.on('upgrade', (req, socket, head) => {
+    if (new URL(req.url ?? '/', 'http://x').pathname !== WS_PATH)
+      return refuse(socket, 404, 'Not Found');
+    const token = tokenOf(req);
+    const principal = token ? ctx.users.authenticate(token) : undefined;
+    if (!principal) return refuse(socket, 401, 'Unauthorized');
+    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, principal));
+  });
+
+  function send(c: Client, frame: WsServerFrame): void {
+    if (c.ws.readyState !== WebSocket.OPEN) return;
+    // Alarms and command updates are few; still, a client that stops reading altogether is
+    // dropped rather than buffered for without limit.
+    if (c.ws.bufferedAmount > opts.maxBufferedBytes * 4) {
+      c.ws.terminate();
+      return;
+    }
+    c.ws.send(JSON.stringify(frame));
+  }
+
+  function onConnection(ws: WebSocket, principal: Principal): void {
+    const c: Client = {
+      ws,
+      principal,
+      lamps: undefined,
+      alarms: false,
+      commands: false,
+      session: new ClientSession(
+        {
+          send: (frame) => {
+            if (ws.readyState === WebSocket.OPEN) ws.send(frame);
+          },
+          bufferedAmount: () => ws.bufferedAmount,
+        },
+        {
+          minIntervalMs: opts.minIntervalMs,
+          maxBufferedBytes: opts.maxBufferedBytes,
+          now: ctx.now,
+        },
+      ),
+    };
+    clients.add(c);
+    ws.on('close', () => clients.delete(c));
+    ws.on('error', () => clients.delete(c));
+    ws.on('message', (data, isBinary) => {
+      void onMessage(c, isBinary ? '' : data.toString()).catch((err: unknown) => {
+        ctx.log.warn({ err }, 'websocket message failed');
+      });
+    });
+    const hello: WsServerFrame = {
+      type: 'hello',
+      username: principal.username,
+      role: principal.role,
+    };
+    if (principal.vendorId !== undefined) hello.vendorId = principal.vendorId;
+    send(c, hello);
+  }
+
+  async function onMessage(c: Client, text: string): Promise<void> {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      return send(c, { type: 'error', status: 400, error: 'frames are JSON text' });
+    }
+    const parsed = WsClientFrame.safeParse(json);
+    if (!parsed.success) {
+      return send(c, {
+        type: 'error',
+        status: 400,
+        error: 'invalid frame',
+        issues: zodIssues(parsed.error),
+      });
+    }
+    const frame = parsed.data;
+    const p = c.principal;
+    // Re-check the token on every frame: a revoked token stops working on open sockets too.
+    if (!stillValid(c)) {
+      send(c, { type: 'error', status: 401, error: 'token revoked or expired' });
+      c.ws.close(4401, 'unauthorized');
+      return;
+    }
+    switch (frame.type) {
+      case 'ping':
+        return send(c, { type: 'pong' });
+      case 'unsubscribe':
+        c.lamps = undefined;
+        c.alarms = false;
+        c.commands = false;
+        c.session.reset();
+        return;
+      case 'subscribe': {
+        if (frame.commands && p.role === 'vendor') {
+          return send(c, {
+            type: 'error',
+            status: 403,
+            error: 'vendors cannot follow command updates',
+          });
+        }
+        let lamps: Set<string> | null;
+        if (frame.all) lamps = null;
+        else {
+          lamps = new Set<string>();
+          for (const id of frame.lamps ?? []) {
+            const lamp = ctx.live.get(id);
+            if (!lamp) return send(c, { type: 'error', status: 404, error: `no lamp ${id}` });
+            if (!lampVisible(p, lamp.vendorId))
+              return send(c, {
+                type: 'error',
+                status: 403,
+                error: 'vendors see only their own lamps',
+              });
+            lamps.add(id);
+          }
+          for (const sid of frame.segments ?? []) {
+            const seg = ctx.registry.segment(sid);
+            if (!seg) return send(c, { type: 'error', status: 404, error: `no segment ${sid}` });
+            // A vendor subscribing to a segment gets its own lamps in it, nobody else's.
+            for (const id of seg.lampIds)
+              if (lampVisible(p, ctx.live.get(id)?.vendorId)) lamps.add(id);
+          }
+        }
+        c.lamps = lamps;
+        c.alarms = frame.alarms ?? false;
+        c.commands = frame.commands ?? false;
+        c.session.reset();
+        const snapshot = ctx.live.all().filter((l) => inScope(c, l));
+        const out: WsServerFrame = { type: 'snapshot', lamps: snapshot };
+        if (c.alarms) out.alarms = ctx.live.activeAlarms().filter((a) => alarmInScope(c, a));
+        return send(c, out);
+      }
+      case 'command': {
+        try {
+          const issued = await ctx.commands.issue(p, frame.request);
+          // Acks may have arrived while the audit entry was written: send the current state.
+          const summary = ctx.tracker.get(issued.commandId) ?? issued;
+          const ack: WsServerFrame = { type: 'commandAccepted', command: summary };
+          if (frame.ref !== undefined) ack.ref = frame.ref;
+          return send(c, ack);
+        } catch (err) {
+          if (!(err instanceof HttpError)) throw err;
+          const e: WsServerFrame = { type: 'error', status: err.status, error: err.message };
+          if (err.issues) e.issues = err.issues;
+          if (frame.ref !== undefined) e.ref = frame.ref;
+          return send(c, e);
+        }
+      }
+    }
+  }
+
+  function stillValid(c: Client): boolean {
+    return ctx.users.isTokenActive(c.principal.tokenId);
+  }
+
+  function inScope(c: Client, lamp: LiveLamp): boolean {
+    if (c.lamps === undefined) return false;
+    if (!lampVisible(c.principal, lamp.vendorId)) return false;
+    return c.lamps === null || c.lamps.has(lamp.lampId);
+  }
+
+  function alarmInScope(c: Client, a: ActiveAlarm): boolean {
+    if (c.principal.role !== 'vendor') return true;
+    return a.lampId !== undefined && lampVisible(c.principal, a.vendorId);
+  }
+
+  const offLamp = ctx.live.subscribe((lamp) => {
+    if (clients.size === 0) return;
+    let json: string | undefined;
+    for (const c of clients) {
+      if (!inScope(c, lamp)) continue;
+      json ??= JSON.stringify(lamp);
+      c.session.offer(lamp.lampId, json);
+    }
+  });
+  const offAlarm = ctx.live.subscribeAlarms((alarm) => {
+    for (const c of clients)
+      if (c.alarms && alarmInScope(c, alarm)) send(c, { type: 'alarm', alarm });
+  });
+
+  function commandUpdate(summary: CommandSummary): void {
+    for (const c of clients)
+      if (c.commands && c.principal.role !== 'vendor')
+        send(c, { type: 'command', command: summary });
+  }
+
+  const timer = setInterval(
+    () => {
+      for (const c of clients) if (c.session.pendingCount > 0) c.session.flush();
+    },
+    opts.flushEveryMs ?? Math.max(10, Math.min(50, opts.minIntervalMs)),
+  );
+  timer.unref();
+
+  return {
+    commandUpdate,
+    get clientCount() {
+      return clients.size;
+    },
+    sessions: () =>
+      [...clients].map((c) => ({
+        username: c.principal.username,
+        stats: c.session.stats,
+        pending: c.session.pendingCount,
+        buffered: c.ws.bufferedAmount,
+      })),
+    close(): Promise<void> {
+      clearInterval(timer);
+      offLamp();
+      offAlarm();
+      for (const c of clients) c.ws.terminate();
+      return new Promise((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
+
+export type LiveSocket = ReturnType<typeof attachWebSocket>;

@@ -1,0 +1,306 @@
+// biome-ignore-all lint/suspicious/noExplicitAny: JSON answers from the API under test are checked field by field
+/** The gateway's pure cores, with injected clocks and fake sockets. */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { RateLimiter } from '../../services/gateway/auth/rateLimiter.ts';
+import { can, PERMISSIONS, ROLES } from '../../services/gateway/auth/roles.ts';
+import { UserStore, UserStoreError } from '../../services/gateway/auth/UserStore.ts';
+import { CommandTracker } from '../../services/gateway/commands/CommandTracker.ts';
+import { buildOpenApi } from '../../services/gateway/openapi.ts';
+import {
+  buildModelReport,
+  dimmingCurve,
+  median,
+} from '../../services/gateway/reports/vendorReport.ts';
+import { ClientSession } from '../../services/gateway/ws/ClientSession.ts';
+import type { LampCommand } from '../../shared/contract/index.ts';
+
+const cmd = (id = 'c1'): LampCommand => ({
+  commandId: id,
+  issuedAt: 1_800_000_000_000,
+  type: 'override',
+  level: 40,
+  rampMs: 0,
+});
+
+describe('CommandTracker', () => {
+  function setup(retries = 1) {
+    let t = 0;
+    const sent: string[][] = [];
+    const changes: string[] = [];
+    const tracker = new CommandTracker({
+      timeoutMs: 100,
+      retries,
+      now: () => t,
+      send: (_c, ids) => sent.push([...ids]),
+      onChange: (s, done) => changes.push(`${s.status}${done ? '!' : ''}`),
+    });
+    return { tracker, sent, changes, advance: (ms: number) => (t += ms) };
+  }
+  const ack = (lampId: string, status: 'accepted' | 'rejected' = 'accepted') =>
+    status === 'rejected'
+      ? { commandId: 'c1', lampId, ts: 1, status, reason: 'no' }
+      : { commandId: 'c1', lampId, ts: 1, status };
+
+  test('acks complete a command; round trips are measured from the first send', () => {
+    const { tracker, sent, advance, changes } = setup();
+    tracker.begin(cmd(), { kind: 'route' }, ['a', 'b']);
+    expect(sent).toEqual([['a', 'b']]);
+    advance(7);
+    tracker.onAck(ack('a'));
+    advance(5);
+    tracker.onAck(ack('b'));
+    const s = tracker.get('c1')!;
+    expect(s.status).toBe('acked');
+    expect(s.rttMs).toEqual({ p50: 7, p95: 12, max: 12 });
+    expect(changes).toEqual(['pending', 'acked!']);
+  });
+
+  test('pending lamps are resent once, then time out; a late ack still counts', () => {
+    const { tracker, sent, advance } = setup(1);
+    tracker.begin(cmd(), { kind: 'route' }, ['a', 'b', 'c']);
+    tracker.onAck(ack('a'));
+    tracker.onAck(ack('b', 'rejected'));
+    advance(99);
+    tracker.tick();
+    expect(sent).toHaveLength(1);
+    advance(1);
+    tracker.tick();
+    expect(sent[1]).toEqual(['c']);
+    advance(100);
+    tracker.tick();
+    const s = tracker.get('c1')!;
+    expect(s).toMatchObject({
+      status: 'partial',
+      counts: { pending: 0, acked: 1, rejected: 1, timedOut: 1 },
+    });
+    expect(tracker.lamps('c1')!.find((l) => l.lampId === 'c')).toMatchObject({
+      state: 'timedOut',
+      attempts: 2,
+    });
+    tracker.onAck(ack('c'));
+    expect(tracker.get('c1')!.counts).toMatchObject({ acked: 2, timedOut: 0 });
+    expect(tracker.openCount).toBe(0);
+  });
+
+  test('unknown acks are ignored', () => {
+    const { tracker } = setup();
+    expect(tracker.onAck({ commandId: 'nope', lampId: 'a', ts: 1, status: 'accepted' })).toBe(
+      false,
+    );
+  });
+
+  test('10,000 lamps: one send call, one deadline', () => {
+    const { tracker, sent, advance } = setup(0);
+    const ids = Array.from({ length: 10_000 }, (_, i) => `L${i}`);
+    tracker.begin(cmd(), { kind: 'route' }, ids);
+    expect(sent).toHaveLength(1);
+    for (const id of ids.slice(0, 9_990)) tracker.onAck(ack(id));
+    advance(100);
+    tracker.tick();
+    expect(tracker.get('c1')!.counts).toEqual({
+      pending: 0,
+      acked: 9_990,
+      rejected: 0,
+      timedOut: 10,
+    });
+  });
+});
+
+describe('ClientSession', () => {
+  function setup(minIntervalMs: number, maxBufferedBytes = 1000) {
+    let t = 0;
+    let buffered = 0;
+    const frames: string[][] = [];
+    const session = new ClientSession(
+      {
+        send: (f) => frames.push(JSON.parse(f).lamps.map((l: { v: string }) => l.v)),
+        bufferedAmount: () => buffered,
+      },
+      { minIntervalMs, maxBufferedBytes, now: () => t },
+    );
+    return {
+      session,
+      frames,
+      advance: (ms: number) => (t += ms),
+      setBuffered: (b: number) => (buffered = b),
+    };
+  }
+  const lamp = (v: string) => JSON.stringify({ v });
+
+  test('at most one update per lamp per interval; the newest waiting value wins', () => {
+    const { session, frames, advance } = setup(100);
+    session.offer('a', lamp('a1'));
+    session.offer('a', lamp('a2'));
+    session.offer('a', lamp('a3'));
+    // another lamp is not held back by a's wait
+    session.offer('b', lamp('b1'));
+    expect(frames).toEqual([['a1'], ['b1']]);
+    session.flush();
+    expect(frames.flat()).toEqual(['a1', 'b1']);
+    advance(99);
+    session.flush();
+    expect(frames.flat()).toEqual(['a1', 'b1']);
+    advance(1);
+    session.flush();
+    expect(frames.flat()).toEqual(['a1', 'b1', 'a3']);
+    expect(session.stats.coalesced).toBe(1);
+  });
+
+  test('a slow socket gets nothing until it drains, then the latest value per lamp', () => {
+    const { session, frames, setBuffered } = setup(0);
+    session.offer('a', lamp('a1'));
+    setBuffered(5000);
+    for (let i = 2; i <= 1000; i++) {
+      session.offer('a', lamp(`a${i}`));
+      session.offer('b', lamp(`b${i}`));
+    }
+    session.flush();
+    expect(frames).toEqual([['a1']]);
+    expect(session.pendingCount).toBe(2);
+    setBuffered(0);
+    session.flush();
+    expect(frames).toEqual([['a1'], ['a1000', 'b1000']]);
+  });
+});
+
+describe('RateLimiter', () => {
+  test('a burst up to capacity, then refills with time, per key', () => {
+    let t = 0;
+    const rl = new RateLimiter(3, 60, () => t);
+    expect([rl.take('x'), rl.take('x'), rl.take('x'), rl.take('x')]).toEqual([
+      true,
+      true,
+      true,
+      false,
+    ]);
+    expect(rl.take('y')).toBe(true);
+    expect(rl.retryAfterS('x')).toBe(1);
+    t += 1000;
+    expect(rl.take('x')).toBe(true);
+    expect(rl.take('x')).toBe(false);
+  });
+});
+
+describe('roles', () => {
+  test('denied by default; vendors only read; only admins manage users', () => {
+    expect(PERMISSIONS.filter((p) => can('vendor', p))).toEqual(['read']);
+    expect(ROLES.filter((r) => can(r, 'users.manage'))).toEqual(['admin']);
+    expect(ROLES.filter((r) => can(r, 'commands.send'))).toEqual(['operator', 'admin']);
+    expect(can('viewer', 'nonsense' as never)).toBe(false);
+  });
+});
+
+describe('UserStore', () => {
+  test('the bootstrap secret works once; passwords are hashed; tokens revoke; state persists', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gadelys-users-'));
+    try {
+      const store = await UserStore.open(dir, { sessionTtlMs: 1000 });
+      const secret = store.pendingBootstrapSecret!;
+      await expect(store.bootstrap('wrong', 'root', 'twelve chars!!')).rejects.toBeInstanceOf(
+        UserStoreError,
+      );
+      await store.bootstrap(secret, 'root', 'twelve chars!!');
+      await expect(store.bootstrap(secret, 'root2', 'twelve chars!!')).rejects.toMatchObject({
+        code: 'bootstrapped',
+      });
+      const session = await store.login('root', 'twelve chars!!');
+      expect(await store.login('root', 'wrong')).toBeUndefined();
+      expect(store.authenticate(session!.token)).toMatchObject({ username: 'root', role: 'admin' });
+      const { token, record } = await store.createApiToken('root', 'ci');
+      await store.flush();
+      const file = await readFile(join(dir, 'users.json'), 'utf8');
+      expect(file).not.toContain('twelve chars');
+      expect(file).not.toContain(token);
+      const reopened = await UserStore.open(dir, { sessionTtlMs: 1000 });
+      expect(reopened.pendingBootstrapSecret).toBeUndefined();
+      expect(reopened.authenticate(token)?.username).toBe('root');
+      await reopened.revokeToken(record.id);
+      expect(reopened.authenticate(token)).toBeUndefined();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('vendor report core', () => {
+  test('median, dimming curve bins and deviation from the route median', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 2, 3])).toBe(2.5);
+    const level = [
+      {
+        lampId: 'a',
+        points: [
+          { t: 0, value: 48 },
+          { t: 1, value: 100 },
+          { t: 2, value: null },
+        ],
+      },
+    ];
+    const power = [
+      {
+        lampId: 'a',
+        points: [
+          { t: 0, value: 20 },
+          { t: 1, value: 40 },
+          { t: 2, value: 1 },
+        ],
+      },
+    ];
+    const curve = dimmingCurve(level, power);
+    expect(curve.find((c) => c.level === 50)).toEqual({ level: 50, powerW: 20, samples: 1 });
+    expect(curve.find((c) => c.level === 100)).toEqual({ level: 100, powerW: 40, samples: 1 });
+    const report = buildModelReport({
+      model: { id: 'm', name: 'M' },
+      lampIds: ['a'],
+      nightEnergy: [
+        {
+          night: '2026-11-01',
+          byLamp: new Map([
+            ['a', 0.3],
+            ['b', 0.2],
+            ['c', 0.2],
+          ]),
+        },
+      ],
+      targetLevel: level,
+      activePower: power,
+      bucketCount: 4,
+      failureEvents: 2,
+      rtts: [10, 20, 30, 40],
+    });
+    expect(report.deviationFromRouteMedianPct).toBe(50);
+    expect(report.availabilityPct).toBe(75);
+    expect(report.commandResponseMs).toEqual({ p50: 20, p95: 40, samples: 4 });
+  });
+});
+
+describe('OpenAPI', () => {
+  test('3.1 with the shared contract schemas as components and every path documented', () => {
+    const doc = buildOpenApi() as any;
+    expect(doc.openapi).toBe('3.1.0');
+    for (const name of [
+      'Telemetry',
+      'LampCommand',
+      'CommandAck',
+      'NightProgram',
+      'Alarm',
+      'LampStatus',
+      'CommandRequest',
+    ]) {
+      expect(doc.components.schemas[name], name).toBeDefined();
+    }
+    expect(doc.components.schemas.Telemetry.properties.actualLevel).toMatchObject({
+      minimum: 0,
+      maximum: 100,
+    });
+    expect(
+      doc.paths['/api/commands'].post.requestBody.content['application/json'].schema.$ref,
+    ).toBe('#/components/schemas/CommandRequest');
+    const refs = JSON.stringify(doc).match(/#\/components\/schemas\/\w+/g) ?? [];
+    for (const ref of refs)
+      expect(doc.components.schemas[ref.split('/').pop()!], ref).toBeDefined();
+  });
+});

@@ -1,0 +1,145 @@
+/**
+ * Every endpoint of the OpenAPI operations table against every role, and without a token.
+ * A new endpoint without a sample request here fails the test, so the matrix stays complete.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { can, ROLES, type Role } from '../../services/gateway/auth/roles.ts';
+import { OPERATIONS } from '../../services/gateway/openapi.ts';
+import { createDuckdbStore } from '../../shared/storage/duckdb/duckdbStore.ts';
+import type { Store } from '../../shared/storage/port.ts';
+import { type Harness, startHarness, VENDOR_A } from './harness.ts';
+
+let h: Harness;
+let store: Store;
+beforeAll(async () => {
+  store = await createDuckdbStore({ path: ':memory:' });
+  h = await startHarness({ store });
+  const r = await h.api('POST', '/api/programs', {
+    token: h.tokens.admin,
+    body: program('matrix'),
+  });
+  expect(r.status, r.text).toBe(201);
+});
+afterAll(async () => {
+  await h?.stop();
+  await store?.close();
+});
+
+function program(id: string) {
+  return { id, name: 'Lejre', steps: [{ at: { kind: 'fixed', time: '22:00' }, level: 50 }] };
+}
+
+let n = 0;
+const ownLamp = () => h.broker.registry.lampsOfVendor(VENDOR_A)[0]!.id;
+/** A request that is valid apart from authorization, for each operation. */
+async function sample(
+  method: string,
+  path: string,
+  role: Role,
+): Promise<{ path: string; body?: unknown; token?: string }> {
+  n += 1;
+  const key = `${method} ${path}`;
+  switch (key) {
+    case 'post /api/auth/logout': {
+      // a throwaway token, so the role's own token survives
+      const t = await h.api('POST', '/api/tokens', {
+        token: h.tokens[role],
+        body: { name: `logout ${n}` },
+      });
+      return { path, token: t.json.token };
+    }
+    case 'post /api/users':
+      return {
+        path,
+        body: { username: `u${n}-${role}`, password: 'twelve chars!!', role: 'viewer' },
+      };
+    case 'delete /api/users/{username}':
+      return { path: '/api/users/nobody-here' };
+    case 'post /api/tokens':
+      return { path, body: { name: `t${n}` } };
+    case 'delete /api/tokens/{id}':
+      return { path: '/api/tokens/000000000000' };
+    case 'get /api/lamps/{lampId}':
+      return { path: `/api/lamps/${ownLamp()}` };
+    case 'get /api/history':
+      return { path: `${path}?field=activePower&bucketMs=600000` };
+    case 'post /api/alarms/{alarmId}/ack':
+      return { path: `/api/alarms/commsLost:${ownLamp()}/ack`, body: {} };
+    case 'post /api/commands':
+      return {
+        path,
+        body: { target: { kind: 'lamp', lampId: 'DOLL-0003' }, action: { type: 'release' } },
+      };
+    case 'get /api/commands/{commandId}':
+      return { path: '/api/commands/cmd-none' };
+    case 'post /api/programs':
+      return { path, body: program(`p${n}`) };
+    case 'put /api/programs/{programId}':
+      return { path: '/api/programs/matrix', body: program('matrix') };
+    case 'delete /api/programs/{programId}':
+      return { path: '/api/programs/none' };
+    case 'post /api/programs/{programId}/assign':
+      return { path: '/api/programs/matrix/assign', body: { lampIds: ['DOLL-0004'] } };
+    case 'get /api/reports/vendor/{vendorId}':
+      return { path: `/api/reports/vendor/${VENDOR_A}?nights=1` };
+    default:
+      if (path.includes('{')) throw new Error(`no sample request for ${key}: add one`);
+      return { path };
+  }
+}
+
+const PUBLIC = new Set(['/api/health', '/api/auth/login', '/api/auth/bootstrap']);
+
+describe('role matrix', () => {
+  for (const op of OPERATIONS) {
+    test(`${op.method.toUpperCase()} ${op.path}`, async () => {
+      if (PUBLIC.has(op.path)) {
+        expect(op.permission).toBeUndefined();
+        return;
+      }
+      const anon = await sample(op.method, op.path, 'viewer');
+      const unauth = await h.api(op.method.toUpperCase(), anon.path, { body: anon.body });
+      expect(unauth.status, `${op.path} without a token`).toBe(401);
+      const bad = await h.api(op.method.toUpperCase(), anon.path, {
+        body: anon.body,
+        token: 'gdk_not-a-real-token-at-all',
+      });
+      expect(bad.status).toBe(401);
+      for (const role of ROLES) {
+        const s = await sample(op.method, op.path, role);
+        const r = await h.api(op.method.toUpperCase(), s.path, {
+          token: s.token ?? h.tokens[role],
+          body: s.body,
+        });
+        const allowed = op.permission === 'authenticated' || can(role, op.permission!);
+        if (allowed) {
+          expect([401, 403, 500], `${role} ${op.method} ${s.path}: ${r.text}`).not.toContain(
+            r.status,
+          );
+          expect(r.status, `${role} ${op.method} ${s.path}: ${r.text}`).toBeLessThan(500);
+        } else {
+          expect(r.status, `${role} ${op.method} ${s.path}: ${r.text}`).toBe(403);
+        }
+        expect(r.text).not.toMatch(/at .*\.ts:\d+/);
+      }
+    });
+  }
+});
+
+test('public endpoints answer without a token', async () => {
+  expect((await h.api('GET', '/api/health')).status).toBe(200);
+  expect((await h.api('GET', '/openapi.json')).json.openapi).toBe('3.1.0');
+  const login = await h.api('POST', '/api/auth/login', {
+    body: { username: 'viewer', password: 'wrong password!' },
+  });
+  expect(login.status).toBe(401);
+  const boot = await h.api('POST', '/api/auth/bootstrap', {
+    body: { secret: 'x', username: 'evil', password: 'twelve chars!!' },
+  });
+  expect(boot.status).toBe(409);
+});
+
+test('an unknown API path is 404 for a signed-in user and 401 without a token', async () => {
+  expect((await h.api('GET', '/api/nope', { token: h.tokens.viewer })).status).toBe(404);
+  expect((await h.api('GET', '/api/nope')).status).toBe(401);
+});
