@@ -61,6 +61,10 @@ export const SCHEMA: Record<Measurement, MeasurementSchema> = {
   },
 };
 
+const FIELD_LIST = Object.fromEntries(
+  Object.entries(SCHEMA).map(([m, schema]) => [m, Object.entries(schema.fields)]),
+) as Record<Measurement, [string, FieldType][]>;
+
 /** Line protocol: commas, equals signs and spaces are escaped in tag keys and values. */
 export function escapeTag(value: string): string {
   return value.replace(/[,= \\]/g, (c) => `\\${c}`).replace(/[\r\n]/g, ' ');
@@ -100,13 +104,13 @@ export function toLine(
     const v = record[tag];
     if (typeof v === 'string' && v.length > 0) line += `,${tag}=${escapeTag(v)}`;
   }
-  const fields: string[] = [];
-  for (const [name, type] of Object.entries(schema.fields)) {
+  let fields = '';
+  for (const [name, type] of FIELD_LIST[measurement]) {
     const v = fieldValue(type, record[name]);
-    if (v !== undefined) fields.push(`${name}=${v}`);
+    if (v !== undefined) fields += fields.length === 0 ? `${name}=${v}` : `,${name}=${v}`;
   }
   if (fields.length === 0) return undefined;
-  return `${line} ${fields.join(',')} ${Math.trunc(ts)}`;
+  return `${line} ${fields} ${Math.trunc(ts)}`;
 }
 
 /** Drop nulls from a row read back from a store, so it matches the optional members of a schema. */

@@ -1,0 +1,326 @@
+/**
+ * The alarm core: pure, no I/O, time passed in. Feed it messages and ticks; it returns alarm
+ * transitions (raised or cleared), each once. Conditions are kept per lamp; alarms are derived
+ * from them, so a segment-wide supply loss makes one segment alarm and hides the per-lamp
+ * alarms it explains (forty dark lamps are one problem, not forty).
+ */
+import type { Alarm, AlarmType } from '../../../shared/contract/alarms.ts';
+import type { CommandAck, LampCommand } from '../../../shared/contract/commands.ts';
+import type { LampEvent } from '../../../shared/contract/events.ts';
+import type { LampStatus } from '../../../shared/contract/status.ts';
+import type { Telemetry } from '../../../shared/contract/telemetry.ts';
+import type { LuminaireModel, Registry } from '../../../shared/registry/index.ts';
+
+export interface AlarmSettings {
+  reportIntervalMs: number;
+  commsLostIntervals: number;
+  ackTimeoutMs: number;
+  powerTolerance: number;
+  supplyLossFraction: number;
+  supplyLossMinLamps: number;
+  supplyLossVolts: number;
+  dayAltitudeDeg: number;
+}
+
+export interface AlarmDeps {
+  registry: Registry;
+  /** Sun altitude in degrees at a place and time (suncalc in production). */
+  sunAltitude(ts: number, lat: number, lon: number): number;
+}
+
+const SEVERITY: Record<AlarmType, Alarm['severity']> = {
+  lampFailure: 'major',
+  powerDeviation: 'minor',
+  dayBurning: 'minor',
+  commsLost: 'major',
+  commandNotAcked: 'minor',
+  segmentSupplyLoss: 'critical',
+};
+
+/** Driver efficiency at a load fraction, linear between catalog points. */
+function efficiencyAt(model: LuminaireModel, load: number): number {
+  const curve = model.driverEfficiency;
+  let prev = curve[0]!;
+  if (load <= prev.load) return prev.efficiency;
+  for (const p of curve) {
+    if (load <= p.load)
+      return (
+        prev.efficiency +
+        ((p.efficiency - prev.efficiency) * (load - prev.load)) / (p.load - prev.load)
+      );
+    prev = p;
+  }
+  return prev.efficiency;
+}
+
+/** Expected input power at a level, W: LED power through the driver at that load, plus standby. */
+export function expectedPower(model: LuminaireModel, level: number): number {
+  if (level <= 0) return model.standbyPowerW;
+  const load = Math.min(model.dimming.maxPct, Math.max(model.dimming.minPct, level)) / 100;
+  const ledAtFull = (model.ratedPowerW - model.standbyPowerW) * efficiencyAt(model, 1);
+  return (ledAtFull * load) / efficiencyAt(model, load) + model.standbyPowerW;
+}
+
+interface LampState {
+  lastSeen?: number;
+  failed: boolean;
+  failedByEvent: boolean;
+  powerOff?: string;
+  dayBurning: boolean;
+  dayBurningByEvent: boolean;
+  supplyLoss: boolean;
+  supplyLossByEvent: boolean;
+  offline: boolean;
+  detail: Partial<Record<AlarmType, string>>;
+}
+
+/** The telemetry-driven conditions of a lamp as bits, to see cheaply whether a reading changed any. */
+const conditions = (s: LampState) =>
+  (s.failed ? 1 : 0) |
+  (s.powerOff ? 2 : 0) |
+  (s.dayBurning ? 4 : 0) |
+  (s.supplyLoss ? 8 : 0) |
+  (s.offline ? 16 : 0);
+
+export interface AlarmEngine {
+  onTelemetry(t: Telemetry, now: number): Alarm[];
+  onEvent(e: LampEvent, now: number): Alarm[];
+  onStatus(s: LampStatus, now: number): Alarm[];
+  onCommand(lampId: string, c: LampCommand, now: number): Alarm[];
+  onAck(a: CommandAck, now: number): Alarm[];
+  /** Silence-based alarms (comms lost, unacknowledged commands). Call every few seconds. */
+  tick(now: number): Alarm[];
+  active(): Alarm[];
+}
+
+export function createAlarmEngine(settings: AlarmSettings, deps: AlarmDeps): AlarmEngine {
+  const { registry } = deps;
+  const lamps = new Map<string, LampState>();
+  const raised = new Map<string, Alarm>();
+  /** lampId -> commandId -> deadline */
+  const pending = new Map<string, Map<string, number>>();
+
+  const state = (lampId: string): LampState => {
+    let s = lamps.get(lampId);
+    if (!s) {
+      s = {
+        failed: false,
+        failedByEvent: false,
+        dayBurning: false,
+        dayBurningByEvent: false,
+        supplyLoss: false,
+        supplyLossByEvent: false,
+        offline: false,
+        detail: {},
+      };
+      lamps.set(lampId, s);
+    }
+    return s;
+  };
+
+  const silent = (s: LampState, now: number) =>
+    s.lastSeen !== undefined &&
+    now - s.lastSeen > settings.commsLostIntervals * settings.reportIntervalMs;
+  const dark = (s: LampState, now: number) =>
+    s.supplyLoss || s.supplyLossByEvent || s.offline || silent(s, now);
+
+  const transition = (
+    out: Alarm[],
+    alarmId: string,
+    type: AlarmType,
+    want: string | undefined,
+    where: { lampId?: string; segmentId?: string },
+    now: number,
+  ) => {
+    const current = raised.get(alarmId);
+    if (want !== undefined && !current) {
+      const alarm: Alarm = {
+        alarmId,
+        type,
+        state: 'raised',
+        severity: SEVERITY[type],
+        ...where,
+        ts: now,
+        detail: want,
+      };
+      raised.set(alarmId, alarm);
+      out.push(alarm);
+    } else if (want === undefined && current) {
+      raised.delete(alarmId);
+      out.push({
+        ...current,
+        state: 'cleared',
+        ts: now,
+        detail: `cleared: ${current.detail}`.slice(0, 256),
+      });
+    }
+  };
+
+  const segmentDown = (segmentId: string) => raised.has(`segmentSupplyLoss:${segmentId}`);
+
+  const reconcileLamp = (out: Alarm[], lampId: string, now: number) => {
+    const lamp = registry.lamp(lampId);
+    const s = lamps.get(lampId);
+    if (!lamp || !s) return;
+    const where = { lampId, segmentId: lamp.segmentId };
+    const hidden = segmentDown(lamp.segmentId);
+    const overdue = [...(pending.get(lampId) ?? new Map<string, number>())].filter(
+      ([, d]) => d <= now,
+    );
+    const want: Record<AlarmType, string | undefined> = {
+      lampFailure:
+        !hidden && (s.failed || s.failedByEvent)
+          ? (s.detail.lampFailure ?? 'lamp failure')
+          : undefined,
+      powerDeviation: !hidden && !s.failed && s.powerOff ? s.powerOff : undefined,
+      dayBurning:
+        s.dayBurning || s.dayBurningByEvent
+          ? (s.detail.dayBurning ?? 'burning in daylight')
+          : undefined,
+      commsLost:
+        !hidden && silent(s, now)
+          ? `no report since ${new Date(s.lastSeen ?? 0).toISOString()}`
+          : undefined,
+      commandNotAcked:
+        !hidden && overdue.length > 0
+          ? `no ack for ${overdue.map(([id]) => id).join(', ')}`.slice(0, 256)
+          : undefined,
+      segmentSupplyLoss: undefined,
+    };
+    for (const type of [
+      'lampFailure',
+      'powerDeviation',
+      'dayBurning',
+      'commsLost',
+      'commandNotAcked',
+    ] as const) {
+      transition(out, `${type}:${lampId}`, type, want[type], where, now);
+    }
+  };
+
+  const reconcileSegment = (out: Alarm[], segmentId: string, now: number) => {
+    const members = registry.lampsInSegment(segmentId);
+    if (members.length === 0) return;
+    const down = members.filter((l) => {
+      const s = lamps.get(l.id);
+      return s !== undefined && dark(s, now);
+    }).length;
+    const threshold = Math.max(
+      settings.supplyLossMinLamps,
+      Math.ceil(settings.supplyLossFraction * members.length),
+    );
+    const was = segmentDown(segmentId);
+    const want =
+      down >= threshold ? `${down} of ${members.length} lamps without supply or silent` : undefined;
+    transition(
+      out,
+      `segmentSupplyLoss:${segmentId}`,
+      'segmentSupplyLoss',
+      want,
+      { segmentId },
+      now,
+    );
+    if (was && !segmentDown(segmentId)) {
+      // Supply is back: lamps reboot one by one, so restart the silence clock of those not heard
+      // from yet instead of raising comms lost for each of them.
+      for (const l of members) {
+        const s = lamps.get(l.id);
+        if (s && silent(s, now)) s.lastSeen = now;
+      }
+    }
+    if (was !== segmentDown(segmentId)) for (const l of members) reconcileLamp(out, l.id, now);
+  };
+
+  const update = (lampId: string, now: number): Alarm[] => {
+    const out: Alarm[] = [];
+    const segmentId = registry.lamp(lampId)?.segmentId;
+    if (segmentId) reconcileSegment(out, segmentId, now);
+    reconcileLamp(out, lampId, now);
+    return out;
+  };
+
+  return {
+    onTelemetry(t, now) {
+      const lamp = registry.lamp(t.lampId);
+      const model = lamp ? registry.model(lamp.modelId) : undefined;
+      if (!lamp || !model) return [];
+      const s = state(t.lampId);
+      // Most readings change nothing: skip the reconciliation then (it is the hot path).
+      const wasSilent = silent(s, now);
+      const before = conditions(s);
+      s.lastSeen = now;
+      s.offline = false;
+      s.supplyLoss = t.supplyVoltage < settings.supplyLossVolts;
+      const on = expectedPower(model, t.targetLevel);
+      const standbyish = model.standbyPowerW + 0.1 * (on - model.standbyPowerW);
+      s.failed = !s.supplyLoss && t.targetLevel > 0 && t.activePower < standbyish;
+      if (s.failed)
+        s.detail.lampFailure = `${t.activePower} W at level ${t.targetLevel} %, expected ${on.toFixed(1)} W`;
+      // Only judge power at a steady level: during a ramp target and actual differ.
+      const steady = Math.abs(t.targetLevel - t.actualLevel) <= 1;
+      const expected = expectedPower(model, t.actualLevel);
+      const off = Math.abs(t.activePower - expected) > settings.powerTolerance * expected;
+      s.powerOff =
+        steady && !s.supplyLoss && off
+          ? `${t.activePower} W at ${t.actualLevel} %, expected ${expected.toFixed(1)} W (+-${settings.powerTolerance * 100} %)`
+          : undefined;
+      const burning = t.actualLevel > 0 && t.activePower > model.standbyPowerW * 1.5 + 1;
+      const altitude = deps.sunAltitude(t.ts, lamp.lat, lamp.lon);
+      s.dayBurning = burning && altitude > settings.dayAltitudeDeg;
+      if (s.dayBurning)
+        s.detail.dayBurning = `on at ${t.actualLevel} % with the sun ${altitude.toFixed(1)} deg up`;
+      if (!wasSilent && conditions(s) === before) return [];
+      return update(t.lampId, now);
+    },
+    onEvent(e, now) {
+      if (!registry.lamp(e.lampId)) return [];
+      const s = state(e.lampId);
+      const detail = e.detail ?? `${e.type} reported by the lamp`;
+      if (e.type === 'lampFailure') {
+        s.failedByEvent = e.active;
+        s.detail.lampFailure = detail;
+      } else if (e.type === 'dayBurning') {
+        s.dayBurningByEvent = e.active;
+        s.detail.dayBurning = detail;
+      } else if (e.type === 'supplyLoss') {
+        s.supplyLossByEvent = e.active;
+      } else {
+        return [];
+      }
+      return update(e.lampId, now);
+    },
+    onStatus(st, now) {
+      if (!registry.lamp(st.lampId)) return [];
+      const s = state(st.lampId);
+      // A last will (no reason) means an abrupt loss; a lamp shutting down says why.
+      s.offline = st.state === 'offline' && st.reason === undefined;
+      if (st.state === 'online') s.lastSeen = now;
+      return update(st.lampId, now);
+    },
+    onCommand(lampId, c, now) {
+      if (!registry.lamp(lampId)) return [];
+      state(lampId);
+      let mine = pending.get(lampId);
+      if (!mine) {
+        mine = new Map();
+        pending.set(lampId, mine);
+      }
+      mine.set(c.commandId, now + settings.ackTimeoutMs);
+      return [];
+    },
+    onAck(a, now) {
+      const mine = pending.get(a.lampId);
+      if (!mine?.delete(a.commandId)) return [];
+      if (mine.size === 0) pending.delete(a.lampId);
+      return update(a.lampId, now);
+    },
+    tick(now) {
+      const out: Alarm[] = [];
+      for (const segment of registry.segments) reconcileSegment(out, segment.id, now);
+      for (const lampId of new Set([...lamps.keys(), ...pending.keys()]))
+        reconcileLamp(out, lampId, now);
+      return out;
+    },
+    active: () => [...raised.values()],
+  };
+}

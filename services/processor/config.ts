@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { env, loadConfig } from '../../shared/config.ts';
+import { StoreEnvShape } from '../../shared/storage/config.ts';
+
+/** Named defaults (every variable is listed in .env.example). */
+export const PROCESSOR_DEFAULTS = {
+  mqttUrl: 'mqtt://127.0.0.1:1883',
+  /** Fixed client id: with clean session off the broker keeps our subscriptions and queue. */
+  clientId: 'gadelys-processor',
+  spoolDir: './data/spool',
+  /** Readings per store write; 5,000-10,000 lines is InfluxDB's sweet spot. */
+  batchSize: 5_000,
+  /** Longest a reading waits for a full batch before it is written, ms. */
+  flushIntervalMs: 250,
+  /** fsync the journal at least this often, ms (a killed process loses nothing; a crashed machine this much). */
+  fsyncIntervalMs: 100,
+  /** Readings held in memory ahead of the store; beyond it they are read back from the spool. */
+  memoryReadings: 20_000,
+  /** Journal segment size before it rolls over, bytes. */
+  segmentBytes: 64 * 1024 * 1024,
+  /** Retry delay after a failed store write: doubles up to the max, ms. */
+  retryMinMs: 200,
+  retryMaxMs: 5_000,
+  metricsPort: 9464,
+  /** Expected telemetry interval of a lamp, ms; comms lost after `commsLostIntervals` of silence. */
+  reportIntervalMs: 60_000,
+  commsLostIntervals: 3,
+  /** A command without an ack after this long raises commandNotAcked, ms. */
+  ackTimeoutMs: 30_000,
+  /** Measured power may differ from the model's expected power by this fraction. */
+  powerTolerance: 0.25,
+  /** Lamps of a segment in supply loss at once that make one segment alarm (fraction, and at least). */
+  supplyLossFraction: 0.5,
+  supplyLossMinLamps: 3,
+  /** Supply voltage below this counts as supply loss, V. */
+  supplyLossVolts: 100,
+  /** Sun altitude above which a burning lamp is day-burning, degrees. */
+  dayAltitudeDeg: 3,
+} as const;
+
+const D = PROCESSOR_DEFAULTS;
+
+export const ProcessorEnv = z.object({
+  MQTT_URL: env.url(D.mqttUrl),
+  PROCESSOR_MQTT_USERNAME: env.string('processor'),
+  /** Defaults to deriveDevicePassword(LAB_SECRET, 'svc:processor'). */
+  PROCESSOR_MQTT_PASSWORD: env.optionalString(),
+  PROCESSOR_CLIENT_ID: env.string(D.clientId),
+  /** Subscribe through `$share/<group>/` (Mosquitto 2, EMQX; not aedes) to share the stream. */
+  PROCESSOR_SHARE_GROUP: env.optionalString(),
+  LAB_SECRET: env.optionalString(),
+  ...StoreEnvShape,
+  SPOOL_DIR: env.string(D.spoolDir),
+  PROCESSOR_BATCH_SIZE: env.int(D.batchSize, 1, 50_000),
+  PROCESSOR_FLUSH_INTERVAL_MS: env.int(D.flushIntervalMs, 1, 60_000),
+  PROCESSOR_FSYNC_INTERVAL_MS: env.int(D.fsyncIntervalMs, 1, 60_000),
+  PROCESSOR_MEMORY_READINGS: env.int(D.memoryReadings, 1_000, 5_000_000),
+  PROCESSOR_RETRY_MAX_MS: env.int(D.retryMaxMs, 10, 600_000),
+  PROCESSOR_METRICS_PORT: env.port(D.metricsPort),
+  PROCESSOR_METRICS_HOST: env.string('127.0.0.1'),
+  ALARM_REPORT_INTERVAL_MS: env.int(D.reportIntervalMs, 1_000, 86_400_000),
+  ALARM_COMMS_LOST_INTERVALS: env.int(D.commsLostIntervals, 1, 1_000),
+  ALARM_ACK_TIMEOUT_MS: env.int(D.ackTimeoutMs, 100, 86_400_000),
+  ALARM_POWER_TOLERANCE: env.number(D.powerTolerance, 0.01, 10),
+  ALARM_SUPPLY_LOSS_FRACTION: env.number(D.supplyLossFraction, 0.01, 1),
+  ALARM_SUPPLY_LOSS_MIN_LAMPS: env.int(D.supplyLossMinLamps, 1, 10_000),
+  ALARM_SUPPLY_LOSS_VOLTS: env.number(D.supplyLossVolts, 0, 500),
+  ALARM_DAY_ALTITUDE_DEG: env.number(D.dayAltitudeDeg, -18, 90),
+  LOG_LEVEL: env.logLevel(),
+});
+export type ProcessorConfig = z.infer<typeof ProcessorEnv>;
+
+export const loadProcessorConfig = (source?: Record<string, string | undefined>) =>
+  loadConfig('processor', ProcessorEnv, source);

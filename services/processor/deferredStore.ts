@@ -1,0 +1,41 @@
+/**
+ * A store that opens on first use and again after a failed open, so the processor starts (and
+ * journals, and acknowledges) while the store is still down; the writer's retries open it later.
+ */
+import { type Store, StoreError } from '../../shared/storage/port.ts';
+
+export function deferredStore(kind: Store['kind'], open: () => Promise<Store>): Store {
+  let opening: Promise<Store> | undefined;
+  const store = (): Promise<Store> => {
+    opening ??= open().catch((err) => {
+      opening = undefined;
+      throw err instanceof StoreError ? err : new StoreError(String(err), true, { cause: err });
+    });
+    return opening;
+  };
+  return {
+    kind,
+    writeTelemetry: async (p) => (await store()).writeTelemetry(p),
+    writeEvents: async (e) => (await store()).writeEvents(e),
+    writeStatus: async (s) => (await store()).writeStatus(s),
+    writeAcks: async (a) => (await store()).writeAcks(a),
+    writeAlarms: async (a) => (await store()).writeAlarms(a),
+    latest: async (f) => (await store()).latest(f),
+    history: async (q) => (await store()).history(q),
+    energy: async (q) => (await store()).energy(q),
+    events: async (q) => (await store()).events(q),
+    alarms: async (q) => (await store()).alarms(q),
+    health: async () => {
+      try {
+        return await (await store()).health();
+      } catch (err) {
+        return { ok: false, detail: (err as Error).message };
+      }
+    },
+    close: async () => {
+      const current = opening;
+      opening = undefined;
+      if (current) await (await current.catch(() => undefined))?.close();
+    },
+  };
+}

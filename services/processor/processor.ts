@@ -1,0 +1,305 @@
+/**
+ * The processor: MQTT stream in (QoS1, persistent session), validated records into the journal,
+ * acknowledged, then batched into the store; alarms out on their topic and into the store.
+ */
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { getPosition } from 'suncalc';
+import { deriveDevicePassword } from '../../shared/auth/deviceCredentials.ts';
+import type { Alarm } from '../../shared/contract/alarms.ts';
+import { filters, sharedFilter, topics } from '../../shared/contract/topics.ts';
+import type { Logger } from '../../shared/log.ts';
+import type { Registry } from '../../shared/registry/index.ts';
+import type { RunningService } from '../../shared/service.ts';
+import { createStore } from '../../shared/storage/createStore.ts';
+import { type Store, StoreError } from '../../shared/storage/port.ts';
+import { type AlarmEngine, createAlarmEngine } from './alarms/alarmEngine.ts';
+import { PROCESSOR_DEFAULTS, type ProcessorConfig } from './config.ts';
+import { deferredStore } from './deferredStore.ts';
+import { ingest } from './ingest.ts';
+import { createProcessorMetrics, type ProcessorMetrics } from './metrics.ts';
+import { StoreWriter } from './StoreWriter.ts';
+import { Journal } from './spool/Journal.ts';
+import { startStatusServer } from './statusServer.ts';
+
+export interface ProcessorDeps {
+  registry: Registry;
+  log: Logger;
+  /** The lab's secret, when the lab generated one in-process; else config.LAB_SECRET. */
+  labSecret?: string;
+  /** An open store to use (and not close); else one is opened from the config. */
+  store?: Store;
+  /** Receiver clock, epoch ms (tests). */
+  now?: () => number;
+}
+
+export interface RunningProcessor extends RunningService {
+  readonly metricsUrl: string;
+  readonly store: Store;
+  readonly alarms: AlarmEngine;
+  readonly metrics: ProcessorMetrics;
+  /** Resolves true once everything accepted so far is stored; false after `timeoutMs`. */
+  drained(timeoutMs?: number): Promise<boolean>;
+  /** Spool depth and state, for health and tests. */
+  status(): {
+    mqttConnected: boolean;
+    storeUp: boolean;
+    spoolBytes: number;
+    memoryReadings: number;
+  };
+}
+
+/** Subscriptions: everything the processor consumes, never its own alarm or dead-letter output. */
+export const PROCESSOR_FILTERS = [
+  filters.allTelemetry,
+  filters.allBatches,
+  filters.allStatus,
+  filters.allEvents,
+  filters.allAcks,
+  filters.allCommands,
+] as const;
+
+/** Dead letters published per second at most; the rest are only counted. */
+const DEAD_LETTERS_PER_SECOND = 100;
+const ALARM_TICK_MS = 5_000;
+const STOP_DRAIN_MS = 10_000;
+
+function mqttPassword(config: ProcessorConfig, labSecret: string | undefined): string | undefined {
+  if (config.PROCESSOR_MQTT_PASSWORD) return config.PROCESSOR_MQTT_PASSWORD;
+  return labSecret
+    ? deriveDevicePassword(labSecret, `svc:${config.PROCESSOR_MQTT_USERNAME}`)
+    : undefined;
+}
+
+export async function startProcessor(
+  config: ProcessorConfig,
+  deps: ProcessorDeps,
+): Promise<RunningProcessor> {
+  const { registry, log } = deps;
+  const now = deps.now ?? Date.now;
+  const open = () => createStore(config, { maxLinesPerWrite: config.PROCESSOR_BATCH_SIZE * 2 });
+  let store: Store;
+  try {
+    store = deps.store ?? (await open());
+  } catch (err) {
+    // A store that is down at start must not stop ingest: journal now, store when it is back.
+    if (!(err instanceof StoreError) || !err.retryable) throw err;
+    log.warn({ err: err.message }, 'store unreachable at start; spooling until it is back');
+    store = deferredStore(config.STORE, open);
+  }
+  const journal = Journal.open({
+    dir: config.SPOOL_DIR,
+    segmentBytes: PROCESSOR_DEFAULTS.segmentBytes,
+    memoryReadings: config.PROCESSOR_MEMORY_READINGS,
+    fsyncIntervalMs: config.PROCESSOR_FSYNC_INTERVAL_MS,
+    onCorrupt: (where, text) => log.error({ where, text }, 'skipped a corrupt journal line'),
+  });
+  const engine = createAlarmEngine(
+    {
+      reportIntervalMs: config.ALARM_REPORT_INTERVAL_MS,
+      commsLostIntervals: config.ALARM_COMMS_LOST_INTERVALS,
+      ackTimeoutMs: config.ALARM_ACK_TIMEOUT_MS,
+      powerTolerance: config.ALARM_POWER_TOLERANCE,
+      supplyLossFraction: config.ALARM_SUPPLY_LOSS_FRACTION,
+      supplyLossMinLamps: config.ALARM_SUPPLY_LOSS_MIN_LAMPS,
+      supplyLossVolts: config.ALARM_SUPPLY_LOSS_VOLTS,
+      dayAltitudeDeg: config.ALARM_DAY_ALTITUDE_DEG,
+    },
+    {
+      registry,
+      sunAltitude: (ts, lat, lon) => (getPosition(new Date(ts), lat, lon).altitude * 180) / Math.PI,
+    },
+  );
+  let client: MqttClient | undefined;
+  const metrics = createProcessorMetrics({
+    spoolBytes: () => journal.pendingBytes,
+    memoryReadings: () => journal.memoryReadings,
+    storeUp: () => writer.storeUp,
+    activeAlarms: () => engine.active(),
+  });
+  const writer = new StoreWriter(
+    journal,
+    store,
+    {
+      batchSize: config.PROCESSOR_BATCH_SIZE,
+      flushIntervalMs: config.PROCESSOR_FLUSH_INTERVAL_MS,
+      retryMinMs: PROCESSOR_DEFAULTS.retryMinMs,
+      retryMaxMs: config.PROCESSOR_RETRY_MAX_MS,
+      spoolDir: config.SPOOL_DIR,
+    },
+    metrics,
+    log,
+  );
+  writer.start();
+
+  const emitAlarms = (alarms: Alarm[]) => {
+    if (alarms.length === 0) return;
+    journal.append({ kind: 'alarm', records: alarms });
+    writer.appended(alarms.length);
+    for (const a of alarms) {
+      metrics.alarms.inc({ type: a.type, state: a.state });
+      client?.publish(topics.alarm(a.type), JSON.stringify(a), { qos: 1 });
+    }
+  };
+
+  let deadLetterWindow = 0;
+  let deadLettersInWindow = 0;
+  const handle = (topic: string, payload: Buffer) => {
+    const t = now();
+    const result = ingest(registry, topic, payload, t);
+    if (!result.ok) {
+      metrics.rejected.inc({ code: result.code });
+      const second = Math.floor(t / 1000);
+      if (second !== deadLetterWindow) [deadLetterWindow, deadLettersInWindow] = [second, 0];
+      if (++deadLettersInWindow <= DEAD_LETTERS_PER_SECOND) {
+        client?.publish(topics.deadLetter(), JSON.stringify(result.deadLetter), { qos: 1 });
+      }
+      return;
+    }
+    const { message, entry } = result;
+    metrics.messages.inc({ kind: message.kind });
+    // Durable first (one write(2)), so the ack that follows cannot lose it.
+    if (entry) {
+      journal.append(entry);
+      writer.appended(entry.records.length);
+      if (entry.kind === 'telemetry') metrics.readings.inc(entry.records.length);
+    }
+    switch (message.kind) {
+      case 'telemetry':
+        emitAlarms(engine.onTelemetry(message.value, t));
+        break;
+      case 'batch':
+        for (const r of message.value.readings) emitAlarms(engine.onTelemetry(r, t));
+        break;
+      case 'event':
+        emitAlarms(engine.onEvent(message.value, t));
+        break;
+      case 'status':
+        emitAlarms(engine.onStatus(message.value, t));
+        break;
+      case 'ack':
+        emitAlarms(engine.onAck(message.value, t));
+        break;
+      case 'cmd':
+        if ('lampId' in message.topic)
+          emitAlarms(engine.onCommand(message.topic.lampId, message.value, t));
+        break;
+    }
+  };
+
+  const options: IClientOptions = {
+    clientId: config.PROCESSOR_CLIENT_ID,
+    username: config.PROCESSOR_MQTT_USERNAME,
+    password: mqttPassword(config, deps.labSecret ?? config.LAB_SECRET),
+    clean: false,
+    protocolVersion: 4,
+    reconnectPeriod: 1_000,
+    connectTimeout: 10_000,
+    resubscribe: false,
+  };
+  client = mqtt.connect(config.MQTT_URL, options);
+  // mqtt.js sends the PUBACK only when this calls back, and reads the next packet after that:
+  // call back once the message is in the journal, never after the store write.
+  client.handleMessage = (packet, callback) => {
+    try {
+      handle(packet.topic, packet.payload as Buffer);
+      callback();
+    } catch (err) {
+      log.error({ err }, 'cannot journal a message; not acknowledging it');
+      callback(err as Error);
+    }
+  };
+  const subscriptions = Object.fromEntries(
+    PROCESSOR_FILTERS.map((f) => [
+      config.PROCESSOR_SHARE_GROUP ? sharedFilter(config.PROCESSOR_SHARE_GROUP, f) : f,
+      { qos: 1 as const },
+    ]),
+  );
+  client.on('connect', (connack) => {
+    log.info({ sessionPresent: connack.sessionPresent }, 'connected to the broker');
+    if (!connack.sessionPresent) {
+      client?.subscribe(subscriptions, (err, granted) => {
+        if (err) log.error({ err: err.message }, 'subscribe failed');
+        // 0x80: refused, e.g. a `$share/` filter on a broker without shared subscriptions (aedes).
+        const refused = (granted ?? []).filter((g) => g.qos === 128).map((g) => g.topic);
+        if (refused.length > 0) log.error({ refused }, 'the broker refused subscriptions');
+      });
+    }
+  });
+  client.on('error', (err) => log.warn({ err: err.message }, 'mqtt error'));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`no connection to ${config.MQTT_URL}`)),
+      15_000,
+    );
+    client?.once('connect', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  }).catch(async (err) => {
+    client?.end(true);
+    writer.stop().catch(() => undefined);
+    throw err;
+  });
+
+  const ticker = setInterval(() => emitAlarms(engine.tick(now())), ALARM_TICK_MS);
+  ticker.unref();
+
+  const status = () => ({
+    mqttConnected: client?.connected ?? false,
+    storeUp: writer.storeUp,
+    spoolBytes: journal.pendingBytes,
+    memoryReadings: journal.memoryReadings,
+  });
+  const http = await startStatusServer(
+    config.PROCESSOR_METRICS_PORT,
+    config.PROCESSOR_METRICS_HOST,
+    metrics.registry,
+    () => {
+      const s = status();
+      return {
+        ok: s.mqttConnected && s.storeUp,
+        store: store.kind,
+        ...s,
+        activeAlarms: engine.active().length,
+      };
+    },
+  );
+  const metricsUrl = http.url;
+  log.info(
+    { store: store.kind, metricsUrl, spoolBytes: journal.pendingBytes },
+    'processor started',
+  );
+
+  let stopping: Promise<void> | undefined;
+  return {
+    name: 'processor',
+    endpoints: [
+      { label: 'metrics', url: `${metricsUrl}/metrics` },
+      { label: 'health', url: `${metricsUrl}/health` },
+    ],
+    metricsUrl,
+    store,
+    alarms: engine,
+    metrics,
+    drained: (timeoutMs = STOP_DRAIN_MS) => writer.drained(timeoutMs),
+    status,
+    stop() {
+      stopping ??= (async () => {
+        clearInterval(ticker);
+        // Stop taking messages first; unacked ones stay with the broker for the next session.
+        await new Promise<void>((resolve) => client?.end(false, {}, () => resolve()));
+        const drained = await writer.drained(STOP_DRAIN_MS);
+        if (!drained)
+          log.warn(
+            { spoolBytes: journal.pendingBytes },
+            'store not drained; the spool keeps the rest',
+          );
+        await writer.stop();
+        journal.close();
+        await http.close();
+        if (!deps.store) await store.close();
+      })();
+      return stopping;
+    },
+  };
+}

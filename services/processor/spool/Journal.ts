@@ -1,0 +1,282 @@
+/**
+ * The processor's durable queue: an append-only journal of accepted records in segment files,
+ * plus a committed cursor. A message is appended (one write(2), so it survives a killed process)
+ * before its MQTT ack; the journal is fsync'd in groups (a crashed machine loses at most one
+ * interval). The writer takes entries in order, stores them, then commits. While the store keeps
+ * up, entries also sit in a bounded memory cache so they are not read back; when the cache is
+ * full (store down or slow) new entries live only on disk and are replayed from there in order.
+ */
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  fsync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+
+export interface JournalEntry {
+  kind: string;
+  records: unknown[];
+}
+
+export interface Position {
+  seg: number;
+  off: number;
+}
+
+export interface Chunk {
+  entries: JournalEntry[];
+  readings: number;
+  end: Position;
+}
+
+export interface JournalOptions {
+  dir: string;
+  segmentBytes: number;
+  memoryReadings: number;
+  fsyncIntervalMs: number;
+  /** Called when a line on disk cannot be parsed (torn or corrupt); it is skipped. */
+  onCorrupt?: (where: Position, text: string) => void;
+}
+
+const NL = 0x0a;
+const segName = (seg: number) => `${String(seg).padStart(12, '0')}.journal`;
+const before = (a: Position, b: Position) => a.seg < b.seg || (a.seg === b.seg && a.off < b.off);
+const same = (a: Position, b: Position) => a.seg === b.seg && a.off === b.off;
+
+interface Cached extends JournalEntry {
+  start: Position;
+  end: Position;
+}
+
+export class Journal {
+  private fd: number;
+  private head: Position;
+  private committed: Position;
+  /** Next position the writer has not taken yet (between committed and head). */
+  private readPos: Position;
+  private cache: Cached[] = [];
+  private cachedReadings = 0;
+  /** True once the cache overflowed: entries from here on are read back from disk. */
+  private spilled: boolean;
+  private readonly sizes = new Map<number, number>();
+  private fsyncTimer: NodeJS.Timeout | undefined;
+  private dirty = false;
+  private closed = false;
+
+  private constructor(private readonly opts: JournalOptions) {
+    mkdirSync(opts.dir, { recursive: true });
+    const segs = readdirSync(opts.dir)
+      .filter((f) => /^\d{12}\.journal$/.test(f))
+      .map((f) => Number(f.slice(0, 12)))
+      .sort((a, b) => a - b);
+    for (const s of segs) this.sizes.set(s, statSync(join(opts.dir, segName(s))).size);
+    const last = segs[segs.length - 1] ?? 1;
+    this.fd = openSync(join(opts.dir, segName(last)), 'a+');
+    this.head = { seg: last, off: this.trimTornTail(this.fd) };
+    this.sizes.set(last, this.head.off);
+    this.committed = this.loadCursor(segs[0] ?? last);
+    this.readPos = { ...this.committed };
+    this.spilled = before(this.readPos, this.head);
+    this.fsyncTimer = setInterval(() => this.groupFsync(), opts.fsyncIntervalMs);
+    this.fsyncTimer.unref();
+  }
+
+  static open(opts: JournalOptions): Journal {
+    return new Journal(opts);
+  }
+
+  /** Bytes appended but not yet committed (the spool depth). */
+  get pendingBytes(): number {
+    let total = 0;
+    for (const [seg, size] of this.sizes) {
+      if (seg > this.committed.seg) total += size;
+      else if (seg === this.committed.seg) total += size - this.committed.off;
+    }
+    return total;
+  }
+
+  get memoryReadings(): number {
+    return this.cachedReadings;
+  }
+
+  /** Whether entries are waiting to be taken (the writer's "is there work"). */
+  get hasWork(): boolean {
+    return before(this.readPos, this.head);
+  }
+
+  /** Append one entry durably against a process kill. Throws on I/O errors (disk full). */
+  append(entry: JournalEntry): void {
+    const buf = Buffer.from(`${JSON.stringify([entry.kind, entry.records])}\n`);
+    if (this.head.off > 0 && this.head.off + buf.length > this.opts.segmentBytes) this.roll();
+    const start = { ...this.head };
+    writeSync(this.fd, buf);
+    this.head = { seg: start.seg, off: start.off + buf.length };
+    this.sizes.set(start.seg, this.head.off);
+    this.dirty = true;
+    const n = entry.records.length;
+    if (!this.spilled && this.cachedReadings + n <= this.opts.memoryReadings) {
+      this.cache.push({ ...entry, start, end: { ...this.head } });
+      this.cachedReadings += n;
+    } else {
+      this.spilled = true;
+    }
+  }
+
+  /** The next entries in order, up to about `maxReadings` readings; undefined when none. */
+  take(maxReadings: number): Chunk | undefined {
+    if (!this.hasWork) return undefined;
+    const first = this.cache[0];
+    if (first && same(first.start, this.readPos)) {
+      const entries: JournalEntry[] = [];
+      let readings = 0;
+      while (
+        this.cache.length > 0 &&
+        (entries.length === 0 || readings + this.cache[0]!.records.length <= maxReadings)
+      ) {
+        const e = this.cache.shift()!;
+        entries.push({ kind: e.kind, records: e.records });
+        readings += e.records.length;
+        this.cachedReadings -= e.records.length;
+        this.readPos = e.end;
+      }
+      return { entries, readings, end: { ...this.readPos } };
+    }
+    const chunk = this.readDisk(maxReadings, first?.start ?? this.head);
+    if (same(this.readPos, this.head) && this.cache.length === 0) this.spilled = false;
+    return chunk;
+  }
+
+  /** Everything up to `end` is stored: persist the cursor and drop finished segments. */
+  commit(end: Position): void {
+    this.committed = { ...end };
+    const tmp = join(this.opts.dir, 'cursor.json.tmp');
+    writeFileSync(tmp, JSON.stringify(end));
+    renameSync(tmp, join(this.opts.dir, 'cursor.json'));
+    for (const seg of [...this.sizes.keys()]) {
+      if (seg < end.seg) {
+        unlinkSync(join(this.opts.dir, segName(seg)));
+        this.sizes.delete(seg);
+      }
+    }
+  }
+
+  /** Forget what was taken but not committed (after a restart of the writer). */
+  rewind(): void {
+    this.readPos = { ...this.committed };
+    this.cache = [];
+    this.cachedReadings = 0;
+    this.spilled = before(this.readPos, this.head);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.fsyncTimer);
+    fsyncSync(this.fd);
+    closeSync(this.fd);
+  }
+
+  private groupFsync(): void {
+    if (!this.dirty || this.closed) return;
+    this.dirty = false;
+    fsync(this.fd, () => undefined);
+  }
+
+  private roll(): void {
+    fsyncSync(this.fd);
+    closeSync(this.fd);
+    const seg = this.head.seg + 1;
+    this.fd = openSync(join(this.opts.dir, segName(seg)), 'a+');
+    this.head = { seg, off: 0 };
+    this.sizes.set(seg, 0);
+  }
+
+  /** A crash can leave half a line at the end: cut it so appends start on a line boundary. */
+  private trimTornTail(fd: number): number {
+    const size = fstatSync(fd).size;
+    if (size === 0) return 0;
+    const tail = Buffer.alloc(Math.min(size, 1 << 20));
+    readSync(fd, tail, 0, tail.length, size - tail.length);
+    const lastNl = tail.lastIndexOf(NL);
+    const keep = lastNl < 0 ? size - tail.length : size - tail.length + lastNl + 1;
+    if (keep < size) ftruncateSync(fd, keep);
+    return keep;
+  }
+
+  private loadCursor(oldest: number): Position {
+    const path = join(this.opts.dir, 'cursor.json');
+    if (existsSync(path)) {
+      try {
+        const pos = JSON.parse(readFileSync(path, 'utf8')) as Position;
+        if (Number.isInteger(pos.seg) && Number.isInteger(pos.off)) {
+          if (!before(this.head, pos) && this.sizes.has(pos.seg)) return pos;
+          if (pos.seg < oldest) return { seg: oldest, off: 0 };
+        }
+      } catch {
+        // A torn cursor: replay from the oldest segment; writes are idempotent.
+      }
+    }
+    return { seg: oldest, off: 0 };
+  }
+
+  private readDisk(maxReadings: number, limit: Position): Chunk {
+    const entries: JournalEntry[] = [];
+    let readings = 0;
+    while (before(this.readPos, limit) && readings < maxReadings) {
+      const { seg, off } = this.readPos;
+      const end = seg === limit.seg ? limit.off : (this.sizes.get(seg) ?? 0);
+      if (off >= end) {
+        this.readPos = { seg: seg + 1, off: 0 };
+        continue;
+      }
+      const fd = openSync(join(this.opts.dir, segName(seg)), 'r');
+      try {
+        let pos = off;
+        let size = 4 << 20;
+        while (pos < end && readings < maxReadings) {
+          const buf = Buffer.alloc(Math.min(size, end - pos));
+          const got = readSync(fd, buf, 0, buf.length, pos);
+          let lineStart = 0;
+          let nl = buf.indexOf(NL, 0);
+          if (nl < 0 && got === buf.length && pos + got < end) {
+            size *= 2; // one line longer than the buffer
+            continue;
+          }
+          while (nl >= 0 && readings < maxReadings) {
+            const text = buf.toString('utf8', lineStart, nl);
+            try {
+              const [kind, records] = JSON.parse(text) as [string, unknown[]];
+              entries.push({ kind, records });
+              readings += records.length;
+            } catch {
+              this.opts.onCorrupt?.({ seg, off: pos + lineStart }, text.slice(0, 200));
+            }
+            lineStart = nl + 1;
+            nl = buf.indexOf(NL, lineStart);
+          }
+          pos += lineStart;
+          if (lineStart === 0) break;
+        }
+        // No whole line left before `end` (cannot happen for our own appends): skip the rest
+        // rather than loop forever.
+        this.readPos = pos === off ? { seg, off: end } : { seg, off: pos };
+      } finally {
+        closeSync(fd);
+      }
+    }
+    return { entries, readings, end: { ...this.readPos } };
+  }
+}

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { env } from '../config.ts';
+
+/** Default embedded database file, relative to the working directory. */
+export const DEFAULT_DUCKDB_PATH = './data/gadelys.duckdb';
+export const DEFAULT_INFLUX_URL = 'http://127.0.0.1:8086';
+export const DEFAULT_INFLUX_DATABASE = 'gadelys';
+
+/**
+ * Store variables, shared by every service that opens the store (processor writes, gateway
+ * reads). Spread `StoreEnvShape` into a service's env schema; every variable is in .env.example.
+ */
+export const StoreEnvShape = {
+  /** duckdb (embedded, default) or influxdb. */
+  STORE: env.oneOf(['duckdb', 'influxdb'] as const, 'duckdb'),
+  DUCKDB_PATH: env.string(DEFAULT_DUCKDB_PATH),
+  INFLUX_URL: env.url(DEFAULT_INFLUX_URL),
+  /** 1.x/3.x database; on 2.x the bucket name (reads map it through DBRP). */
+  INFLUX_DATABASE: env.optionalString(),
+  /** 2.x bucket; an alias of INFLUX_DATABASE that wins when both are set. */
+  INFLUX_BUCKET: env.optionalString(),
+  /** 2.x/3.x token, or user:password on 1.x. */
+  INFLUX_TOKEN: env.optionalString(),
+  INFLUX_ORG: env.optionalString(),
+  /** 1.x retention policy to write to; the database's default when unset. */
+  INFLUX_RETENTION_POLICY: env.optionalString(),
+};
+export const StoreEnv = z.object(StoreEnvShape);
+export type StoreConfig = z.infer<typeof StoreEnv>;

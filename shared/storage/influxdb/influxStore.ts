@@ -1,0 +1,287 @@
+/**
+ * The InfluxDB adapter. Writes go through the client's WriteApi (gzip above a threshold); reads
+ * use InfluxQL over `/query`, the one read path InfluxDB 1.x, 2.x (virtual DBRP from the bucket
+ * name) and 3.x all serve. On 1.x before 1.8 the write path is mapped to `/write?db=`.
+ */
+import { HttpError, InfluxDB, setLogger, type WriteApi } from '@influxdata/influxdb-client';
+import type { Alarm } from '../../contract/alarms.ts';
+import {
+  type EnergyRow,
+  type HistorySeries,
+  type Store,
+  type StoredEvent,
+  type StoredTelemetry,
+  StoreError,
+} from '../port.ts';
+import { parseQuery } from '../queries.ts';
+import { compact, type Measurement, toLine } from '../schema.ts';
+import {
+  alarmsQuery,
+  energyQuery,
+  eventsQuery,
+  historyQuery,
+  latestQuery,
+  quoteIdent,
+} from './influxql.ts';
+import { v1Transport } from './transport.ts';
+
+export interface InfluxStoreOptions {
+  url: string;
+  /** 1.x database (3.x database, 2.x bucket: the name /query maps through DBRP). */
+  database: string;
+  /** 2.x/3.x API token, or `user:password` on 1.x. */
+  token?: string;
+  /** 2.x organisation; ignored elsewhere. */
+  org?: string;
+  /** 1.x retention policy to write to; the database default when unset. */
+  retentionPolicy?: string;
+  /** Bodies larger than this many bytes are gzipped. */
+  gzipThreshold?: number;
+  /** Largest write the caller makes, in lines (the WriteApi must never split or flush alone). */
+  maxLinesPerWrite?: number;
+  /** Create the database on 1.x if it is missing. */
+  createDatabase?: boolean;
+  timeoutMs?: number;
+}
+
+export const INFLUX_DEFAULTS = {
+  gzipThreshold: 1_000,
+  maxLinesPerWrite: 50_000,
+  timeoutMs: 10_000,
+} as const;
+
+export interface InfluxVersion {
+  raw: string;
+  major: number;
+  minor: number;
+}
+
+/** Parse the X-Influxdb-Version header ("1.6.7~rc0", "v2.7.4", "3.0.1"). */
+export function parseInfluxVersion(raw: string): InfluxVersion {
+  const m = /(\d+)\.(\d+)/.exec(raw);
+  return { raw, major: m ? Number(m[1]) : 0, minor: m ? Number(m[2]) : 0 };
+}
+
+// The client logs retries and failures itself; we report through StoreError instead.
+setLogger({ error: () => undefined, warn: () => undefined });
+
+function toStoreError(err: unknown, what: string): StoreError {
+  if (err instanceof StoreError) return err;
+  if (err instanceof HttpError) {
+    // 404: database missing (e.g. a fresh server): retry after ensuring it exists.
+    const retryable = err.statusCode >= 500 || err.statusCode === 429 || err.statusCode === 404;
+    return new StoreError(
+      `${what}: HTTP ${err.statusCode} ${err.body ?? err.message}`.slice(0, 500),
+      retryable,
+      {
+        cause: err,
+      },
+    );
+  }
+  return new StoreError(`${what}: ${(err as Error)?.message ?? String(err)}`, true, { cause: err });
+}
+
+type Series = {
+  name: string;
+  tags?: Record<string, string>;
+  columns: string[];
+  values: unknown[][];
+};
+
+function rows(series: Series): Record<string, unknown>[] {
+  return series.values.map((v) => {
+    const row: Record<string, unknown> = { ...series.tags };
+    series.columns.forEach((c, i) => {
+      row[c === 'time' ? 'ts' : c] = v[i];
+    });
+    return compact(row);
+  });
+}
+
+export async function createInfluxStore(opts: InfluxStoreOptions): Promise<Store> {
+  const url = opts.url.replace(/\/+$/, '');
+  const timeoutMs = opts.timeoutMs ?? INFLUX_DEFAULTS.timeoutMs;
+  const maxLines = opts.maxLinesPerWrite ?? INFLUX_DEFAULTS.maxLinesPerWrite;
+  const [user, ...rest] = (opts.token ?? '').split(':');
+  const headers: Record<string, string> = {};
+  let version = parseInfluxVersion('unknown');
+
+  const ping = async (): Promise<InfluxVersion> => {
+    const res = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(timeoutMs) });
+    return parseInfluxVersion(res.headers.get('x-influxdb-version') ?? 'unknown');
+  };
+  try {
+    version = await ping();
+  } catch (err) {
+    throw toStoreError(err, `InfluxDB at ${url} is not reachable`);
+  }
+  const legacy = version.major === 1 && version.minor < 8;
+  if (opts.token) {
+    headers.authorization =
+      legacy && rest.length > 0
+        ? `Basic ${Buffer.from(opts.token).toString('base64')}`
+        : `Token ${opts.token}`;
+  }
+
+  const query = async (q: string, method: 'GET' | 'POST' = 'GET'): Promise<Series[]> => {
+    const params = new URLSearchParams({ db: opts.database, epoch: 'ms', q });
+    if (opts.retentionPolicy) params.set('rp', opts.retentionPolicy);
+    let res: Response;
+    try {
+      res =
+        method === 'GET'
+          ? await fetch(`${url}/query?${params}`, {
+              headers,
+              signal: AbortSignal.timeout(timeoutMs),
+            })
+          : await fetch(`${url}/query`, {
+              method,
+              headers,
+              body: params,
+              signal: AbortSignal.timeout(timeoutMs),
+            });
+    } catch (err) {
+      throw toStoreError(err, 'InfluxDB query');
+    }
+    const text = await res.text();
+    let body: { results?: { series?: Series[]; error?: string }[]; error?: string };
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new StoreError(
+        `InfluxDB query: HTTP ${res.status} ${text.slice(0, 200)}`,
+        res.status >= 500,
+      );
+    }
+    const error = body.error ?? body.results?.[0]?.error;
+    if (error) throw new StoreError(`InfluxDB query: ${error}`, res.status >= 500);
+    return body.results?.[0]?.series ?? [];
+  };
+
+  const ensureDatabase = async () => {
+    if (version.major === 1 && opts.createDatabase !== false) {
+      await query(`CREATE DATABASE ${quoteIdent(opts.database)}`, 'POST');
+    }
+  };
+  await ensureDatabase();
+
+  const base = new InfluxDB({ url, token: legacy ? undefined : opts.token, timeout: timeoutMs });
+  const client = legacy
+    ? new InfluxDB({
+        url,
+        timeout: timeoutMs,
+        transport: v1Transport(base.transport, {
+          database: opts.database,
+          retentionPolicy: opts.retentionPolicy,
+          username: opts.token && rest.length > 0 ? user : undefined,
+          password: rest.join(':'),
+        }),
+      })
+    : base;
+  const bucket =
+    version.major === 1 && opts.retentionPolicy
+      ? `${opts.database}/${opts.retentionPolicy}`
+      : opts.database;
+  // We batch and retry ourselves (the processor's spool); the WriteApi must send exactly what one
+  // call gives it, once: batch size above our largest write, no timer, no retries of its own.
+  const writeApi: WriteApi = client.getWriteApi(opts.org ?? '', bucket, 'ms', {
+    batchSize: maxLines + 1,
+    maxBatchBytes: 512 * 1024 * 1024,
+    flushInterval: 0,
+    maxRetries: 0,
+    gzipThreshold: opts.gzipThreshold ?? INFLUX_DEFAULTS.gzipThreshold,
+  });
+
+  // One write at a time: flush() sends whatever is buffered, so concurrent writers would resolve
+  // for each other's lines before their own are durable.
+  let chain: Promise<void> = Promise.resolve();
+  let needsDatabase = false;
+  const writeLines = (lines: string[]): Promise<void> => {
+    const run = async () => {
+      if (needsDatabase) {
+        await ensureDatabase();
+        needsDatabase = false;
+      }
+      for (let i = 0; i < lines.length; i += maxLines) {
+        writeApi.writeRecords(lines.slice(i, i + maxLines));
+        try {
+          await writeApi.flush();
+        } catch (err) {
+          if (err instanceof HttpError && err.statusCode === 404) needsDatabase = true;
+          throw toStoreError(err, 'InfluxDB write');
+        }
+      }
+    };
+    const next = chain.then(run, run);
+    chain = next.catch(() => undefined);
+    return next;
+  };
+  const write = (measurement: Measurement, records: readonly { ts: number }[]) => {
+    const lines: string[] = [];
+    for (const r of records) {
+      const line = toLine(measurement, r as unknown as Record<string, unknown>, r.ts);
+      if (line) lines.push(line);
+    }
+    return lines.length > 0 ? writeLines(lines) : Promise.resolve();
+  };
+
+  return {
+    kind: 'influxdb',
+    writeTelemetry: (points) => write('telemetry', points),
+    writeEvents: (events) => write('event', events),
+    writeStatus: (status) => write('status', status),
+    writeAcks: (acks) => write('ack', acks),
+    writeAlarms: (alarms) => write('alarm', alarms),
+
+    async latest(filter) {
+      const series = await query(latestQuery(parseQuery.filter(filter)));
+      return series.flatMap(rows) as unknown as StoredTelemetry[];
+    },
+    async history(q) {
+      const series = await query(historyQuery(parseQuery.history(q)));
+      const out: HistorySeries[] = series.map((s) => ({
+        lampId: s.tags?.lampId ?? '',
+        points: s.values.map((v) => ({
+          t: v[0] as number,
+          value: (v[1] as number | null) ?? null,
+        })),
+      }));
+      return out
+        .filter((s) => s.points.length > 0)
+        .sort((a, b) => a.lampId.localeCompare(b.lampId));
+    },
+    async energy(q) {
+      const valid = parseQuery.energy(q);
+      const series = await query(energyQuery(valid));
+      const tagOf = { lamp: 'lampId', segment: 'segmentId', vendor: 'vendorId' } as const;
+      const sums = new Map<string, number>();
+      for (const s of series) {
+        const key = s.tags?.[tagOf[valid.groupBy]] ?? '';
+        const kWh = Number(s.values[0]?.[1] ?? 0);
+        sums.set(key, (sums.get(key) ?? 0) + kWh);
+      }
+      const out: EnergyRow[] = [...sums].map(([key, kWh]) => ({ key, kWh }));
+      return out.sort((a, b) => a.key.localeCompare(b.key));
+    },
+    async events(q) {
+      const series = await query(eventsQuery(parseQuery.window(q)));
+      return series.flatMap(rows) as unknown as StoredEvent[];
+    },
+    async alarms(q) {
+      const series = await query(alarmsQuery(parseQuery.alarms(q)));
+      return series.flatMap(rows) as unknown as Alarm[];
+    },
+    async health() {
+      try {
+        version = await ping();
+        return { ok: true, version: version.raw };
+      } catch (err) {
+        return { ok: false, version: version.raw, detail: (err as Error).message };
+      }
+    },
+    async close() {
+      await chain;
+      await writeApi.close().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,184 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type AlarmSettings,
+  createAlarmEngine,
+  expectedPower,
+} from '../../services/processor/alarms/alarmEngine.ts';
+import type { Telemetry } from '../../shared/contract/telemetry.ts';
+import { loadRegistry } from '../../shared/registry/index.ts';
+
+const registry = loadRegistry();
+const SETTINGS: AlarmSettings = {
+  reportIntervalMs: 60_000,
+  commsLostIntervals: 3,
+  ackTimeoutMs: 30_000,
+  powerTolerance: 0.25,
+  supplyLossFraction: 0.5,
+  supplyLossMinLamps: 3,
+  supplyLossVolts: 100,
+  dayAltitudeDeg: 3,
+};
+const T0 = Date.UTC(2026, 10, 20, 22, 0, 0);
+const lamp = registry.lamps[0]!;
+const model = registry.model(lamp.modelId)!;
+const segment = registry.segments.find((s) => s.id === lamp.segmentId)!;
+
+function engine(altitude = -20) {
+  return createAlarmEngine(SETTINGS, { registry, sunAltitude: () => altitude });
+}
+
+function reading(lampId: string, over: Partial<Telemetry> = {}): Telemetry {
+  const m = registry.model(registry.lamp(lampId)!.modelId)!;
+  const level = over.actualLevel ?? 50;
+  return {
+    lampId,
+    seq: 1,
+    ts: T0,
+    targetLevel: level,
+    actualLevel: level,
+    activePower: expectedPower(m, level),
+    activeEnergy: 10,
+    supplyVoltage: 230,
+    supplyCurrent: 0.2,
+    powerFactor: 0.9,
+    operatingHours: 100,
+    switchOnCounter: 1,
+    gearTemperature: 30,
+    ...over,
+  };
+}
+
+const summary = (alarms: { alarmId: string; state: string }[]) =>
+  alarms.map((a) => `${a.state} ${a.alarmId}`);
+
+describe('alarm engine', () => {
+  it('is quiet for a healthy lamp at night', () => {
+    const e = engine();
+    expect(e.onTelemetry(reading(lamp.id), T0)).toEqual([]);
+    expect(e.tick(T0 + 60_000)).toEqual([]);
+  });
+
+  it('raises lamp failure when a lamp commanded on draws standby power, and clears it', () => {
+    const e = engine();
+    const failed = e.onTelemetry(reading(lamp.id, { activePower: model.standbyPowerW }), T0);
+    expect(summary(failed)).toEqual([`raised lampFailure:${lamp.id}`]);
+    expect(failed[0]).toMatchObject({
+      severity: 'major',
+      lampId: lamp.id,
+      segmentId: lamp.segmentId,
+      ts: T0,
+    });
+    expect(e.onTelemetry(reading(lamp.id, { activePower: model.standbyPowerW }), T0 + 1)).toEqual(
+      [],
+    );
+    expect(summary(e.onTelemetry(reading(lamp.id), T0 + 2))).toEqual([
+      `cleared lampFailure:${lamp.id}`,
+    ]);
+  });
+
+  it('raises lamp failure from a lamp event too', () => {
+    const e = engine();
+    const on = e.onEvent({ lampId: lamp.id, ts: T0, type: 'lampFailure', active: true }, T0);
+    expect(summary(on)).toEqual([`raised lampFailure:${lamp.id}`]);
+    const off = e.onEvent({ lampId: lamp.id, ts: T0, type: 'lampFailure', active: false }, T0 + 1);
+    expect(summary(off)).toEqual([`cleared lampFailure:${lamp.id}`]);
+  });
+
+  it('raises power deviation against the model at the current level, not during a ramp', () => {
+    const e = engine();
+    const expected = expectedPower(model, 80);
+    expect(
+      e.onTelemetry(reading(lamp.id, { actualLevel: 80, activePower: expected * 1.2 }), T0),
+    ).toEqual([]);
+    const high = e.onTelemetry(
+      reading(lamp.id, { actualLevel: 80, activePower: expected * 1.5 }),
+      T0 + 1,
+    );
+    expect(summary(high)).toEqual([`raised powerDeviation:${lamp.id}`]);
+    const ramp = e.onTelemetry(
+      reading(lamp.id, { targetLevel: 100, actualLevel: 60, activePower: expected * 3 }),
+      T0 + 2,
+    );
+    expect(summary(ramp)).toEqual([`cleared powerDeviation:${lamp.id}`]);
+  });
+
+  it('raises day-burning when a lamp is on while the sun is up', () => {
+    expect(engine(-5).onTelemetry(reading(lamp.id), T0)).toEqual([]);
+    const e = engine(20);
+    expect(summary(e.onTelemetry(reading(lamp.id), T0))).toEqual([`raised dayBurning:${lamp.id}`]);
+    expect(
+      summary(
+        e.onTelemetry(
+          reading(lamp.id, { actualLevel: 0, activePower: model.standbyPowerW }),
+          T0 + 1,
+        ),
+      ),
+    ).toEqual([`cleared dayBurning:${lamp.id}`]);
+  });
+
+  it('raises comms lost after N silent intervals and clears on the next report', () => {
+    const e = engine();
+    e.onTelemetry(reading(lamp.id), T0);
+    expect(e.tick(T0 + 3 * 60_000)).toEqual([]);
+    const lost = e.tick(T0 + 3 * 60_000 + 1);
+    expect(summary(lost)).toEqual([`raised commsLost:${lamp.id}`]);
+    expect(e.tick(T0 + 10 * 60_000)).toEqual([]);
+    expect(summary(e.onTelemetry(reading(lamp.id), T0 + 11 * 60_000))).toEqual([
+      `cleared commsLost:${lamp.id}`,
+    ]);
+  });
+
+  it('raises command-not-acked when no ack arrives in time; an ack clears it', () => {
+    const e = engine();
+    const cmd = { type: 'release' as const, commandId: 'c-1', issuedAt: T0 };
+    e.onCommand(lamp.id, cmd, T0);
+    expect(e.tick(T0 + 30_000 - 1)).toEqual([]);
+    expect(summary(e.tick(T0 + 30_000))).toEqual([`raised commandNotAcked:${lamp.id}`]);
+    const acked = e.onAck(
+      { commandId: 'c-1', lampId: lamp.id, ts: T0, status: 'accepted' },
+      T0 + 31_000,
+    );
+    expect(summary(acked)).toEqual([`cleared commandNotAcked:${lamp.id}`]);
+    e.onCommand(lamp.id, { ...cmd, commandId: 'c-2' }, T0 + 40_000);
+    e.onAck({ commandId: 'c-2', lampId: lamp.id, ts: T0, status: 'applied' }, T0 + 41_000);
+    expect(e.tick(T0 + 100_000)).toEqual([]);
+  });
+
+  it('turns a segment-wide supply loss into one segment alarm, not one per lamp', () => {
+    const e = engine();
+    for (const id of segment.lampIds) e.onTelemetry(reading(id), T0);
+    const out = [];
+    for (const id of segment.lampIds)
+      out.push(...e.onTelemetry(reading(id, { supplyVoltage: 0, activePower: 0 }), T0 + 1000));
+    // All of them silent afterwards too: still one alarm.
+    out.push(...e.tick(T0 + 10 * 60_000));
+    expect(summary(out)).toEqual([`raised segmentSupplyLoss:${segment.id}`]);
+    expect(e.active()).toHaveLength(1);
+    const back = [];
+    for (const id of segment.lampIds) back.push(...e.onTelemetry(reading(id), T0 + 11 * 60_000));
+    expect(summary(back)).toEqual([`cleared segmentSupplyLoss:${segment.id}`]);
+    expect(e.active()).toEqual([]);
+  });
+
+  it('keeps per-lamp alarms for a few lamps down in an otherwise healthy segment', () => {
+    const e = engine();
+    for (const id of segment.lampIds) e.onTelemetry(reading(id), T0);
+    const [a, b] = segment.lampIds;
+    const out = [
+      ...e.onTelemetry(reading(a!, { activePower: 0 }), T0 + 1),
+      ...e.onTelemetry(reading(b!, { activePower: 0 }), T0 + 1),
+    ];
+    expect(summary(out)).toEqual([`raised lampFailure:${a}`, `raised lampFailure:${b}`]);
+  });
+
+  it('counts last-will offline lamps towards supply loss, but not lamps that shut down', () => {
+    const e = engine();
+    const out = [];
+    for (const id of segment.lampIds)
+      out.push(...e.onStatus({ lampId: id, state: 'offline', ts: T0, reason: 'shutdown' }, T0));
+    expect(out).toEqual([]);
+    for (const id of segment.lampIds)
+      out.push(...e.onStatus({ lampId: id, state: 'offline', ts: T0 }, T0));
+    expect(summary(out)).toEqual([`raised segmentSupplyLoss:${segment.id}`]);
+  });
+});

@@ -1,0 +1,83 @@
+/**
+ * Scale-out: two processors in one `$share` group on a real Mosquitto 2 split the stream; each
+ * message is taken by exactly one of them, and together they store everything once.
+ */
+import { rmSync } from 'node:fs';
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type RunningProcessor, startProcessor } from '../../services/processor/processor.ts';
+import { silentLogger } from '../../shared/log.ts';
+import { loadRegistry } from '../../shared/registry/index.ts';
+import { influxQuery, startInfluxd, type TestInfluxd } from '../helpers/influxd.ts';
+import { type RunningMosquitto, startMosquitto } from '../helpers/mosquitto.ts';
+import {
+  baseTime,
+  eventually,
+  processorConfig,
+  processorEnv,
+  reading,
+  telemetryMessage,
+} from './harness.ts';
+
+const registry = loadRegistry();
+let mosquitto: RunningMosquitto;
+let influxd: TestInfluxd;
+const processors: RunningProcessor[] = [];
+const envs: Record<string, string>[] = [];
+
+beforeAll(async () => {
+  [mosquitto, influxd] = await Promise.all([startMosquitto(), startInfluxd()]);
+  for (let i = 0; i < 2; i++) {
+    const env = processorEnv(
+      { url: mosquitto.url },
+      {
+        STORE: 'influxdb',
+        INFLUX_URL: influxd.url,
+        INFLUX_DATABASE: influxd.database,
+        PROCESSOR_SHARE_GROUP: 'processors',
+      },
+    );
+    envs.push(env);
+    processors.push(await startProcessor(processorConfig(env), { registry, log: silentLogger }));
+  }
+});
+afterAll(async () => {
+  for (const p of processors) await p.stop();
+  await mosquitto?.stop();
+  await influxd?.stop();
+  for (const e of envs) rmSync(e.SPOOL_DIR!, { recursive: true, force: true });
+});
+
+async function taken(p: RunningProcessor): Promise<number> {
+  const text = await (await fetch(`${p.metricsUrl}/metrics`)).text();
+  return Number(
+    /^gadelys_processor_messages_total\{kind="telemetry"\} (\d+)/m.exec(text)?.[1] ?? 0,
+  );
+}
+
+it('splits a stream between two processors of a share group, storing each reading once', async () => {
+  const publisher = await mqtt.connectAsync(mosquitto.url, { protocolVersion: 4 });
+  const t0 = baseTime();
+  const lamps = registry.lamps.slice(0, 20).map((l) => l.id);
+  const messages = lamps.flatMap((id) =>
+    Array.from({ length: 20 }, (_, i) => telemetryMessage(reading(id, i, t0))),
+  );
+  await Promise.all(messages.map((m) => publisher.publishAsync(m.topic, m.payload, { qos: 1 })));
+  await publisher.endAsync();
+  expect(
+    await eventually(
+      async () => (await taken(processors[0]!)) + (await taken(processors[1]!)) >= messages.length,
+    ),
+  ).toBe(true);
+  const [a, b] = [await taken(processors[0]!), await taken(processors[1]!)];
+  expect(a + b).toBe(messages.length);
+  expect(a).toBeGreaterThan(0);
+  expect(b).toBeGreaterThan(0);
+  for (const p of processors) expect(await p.drained(10_000)).toBe(true);
+  const rows = await influxQuery(
+    influxd.url,
+    influxd.database,
+    'SELECT count("activePower") FROM "telemetry"',
+  );
+  expect(rows[0]?.values[0]?.[1]).toBe(messages.length);
+});

@@ -1,0 +1,18 @@
+import { afterAll, beforeAll } from 'vitest';
+import { createInfluxStore } from '../../shared/storage/influxdb/influxStore.ts';
+import { startInfluxd, type TestInfluxd } from '../helpers/influxd.ts';
+import { storeContract } from './storeContract.ts';
+
+let influxd: TestInfluxd;
+beforeAll(async () => {
+  influxd = await startInfluxd();
+});
+afterAll(async () => {
+  await influxd?.stop();
+});
+
+// A fresh database per test, on one server.
+let n = 0;
+storeContract('influxdb 1.6 (v1 write transport)', () =>
+  createInfluxStore({ url: influxd.url, database: `contract_${++n}` }),
+);

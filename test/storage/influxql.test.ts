@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  column,
+  historyQuery,
+  quoteIdent,
+  quoteString,
+  timeLiteral,
+} from '../../shared/storage/influxdb/influxql.ts';
+import {
+  createInfluxStore,
+  parseInfluxVersion,
+} from '../../shared/storage/influxdb/influxStore.ts';
+import { v1WritePath } from '../../shared/storage/influxdb/transport.ts';
+import { HistoryQuerySchema } from '../../shared/storage/queries.ts';
+import { escapeStringField, escapeTag, toLine } from '../../shared/storage/schema.ts';
+import { influxQuery, startInfluxd, type TestInfluxd } from '../helpers/influxd.ts';
+import { reading, T0 } from './storeContract.ts';
+
+describe('line protocol', () => {
+  it.each([
+    ['plain', 'DOLL-0001', 'DOLL-0001'],
+    ['space', 'a b', 'a\\ b'],
+    ['comma and equals', 'a,b=c', 'a\\,b\\=c'],
+    ['backslash', 'a\\b', 'a\\\\b'],
+    ['newline', 'a\nb', 'a b'],
+  ])('escapes a tag value: %s', (_, input, expected) => {
+    expect(escapeTag(input)).toBe(expected);
+  });
+  it.each([
+    ['quote', 'say "hi"', '"say \\"hi\\""'],
+    ['backslash', 'c:\\x', '"c:\\\\x"'],
+    ['newline', 'a\r\nb', '"a  b"'],
+  ])('escapes a string field: %s', (_, input, expected) => {
+    expect(escapeStringField(input)).toBe(expected);
+  });
+  it('writes a reading with sorted tags, typed fields and a ms timestamp', () => {
+    const line = toLine('telemetry', { ...reading(0, 1), presenceCount: 4 }, T0);
+    expect(line).toBe(
+      `telemetry,lampId=DOLL-0001,modelId=nordlys-arc-75,segmentId=seg-01,vendorId=nordlys ` +
+        'seq=1i,targetLevel=50,actualLevel=50,activePower=11,activeEnergy=100.5,supplyVoltage=230,' +
+        'supplyCurrent=0.2,powerFactor=0.9,operatingHours=1001,switchOnCounter=7i,gearTemperature=35.5,' +
+        `presenceCount=4i ${T0}`,
+    );
+  });
+  it('leaves out absent optional tags and has no line without fields', () => {
+    expect(
+      toLine(
+        'alarm',
+        { alarmId: 'x:seg-01', type: 'segmentSupplyLoss', segmentId: 'seg-01', state: 'raised' },
+        T0,
+      ),
+    ).toBe(`alarm,alarmId=x:seg-01,segmentId=seg-01,type=segmentSupplyLoss state="raised" ${T0}`);
+    expect(toLine('status', { lampId: 'DOLL-1' }, T0)).toBeUndefined();
+  });
+});
+
+describe('InfluxQL building', () => {
+  it.each([
+    ['plain', 'DOLL-0001', "'DOLL-0001'"],
+    ['quote', "a' OR 1=1 --", "'a\\' OR 1=1 --'"],
+    ['backslash before quote', "a\\' OR x", "'a\\\\\\' OR x'"],
+    ['newline', 'a\nb', "'a\\nb'"],
+  ])('quotes a string literal: %s', (_, input, expected) => {
+    expect(quoteString(input)).toBe(expected);
+  });
+  it('quotes identifiers and whitelists columns', () => {
+    expect(quoteIdent('on')).toBe('"on"');
+    expect(quoteIdent('a"b')).toBe('"a\\"b"');
+    expect(column('telemetry', 'activePower')).toBe('"activePower"');
+    expect(() => column('telemetry', 'activePower") FROM x --')).toThrow();
+  });
+  it('only writes integer time literals', () => {
+    expect(timeLiteral(T0)).toBe(`${T0}ms`);
+    expect(() => timeLiteral(1.5)).toThrow();
+    expect(() => timeLiteral(Number.NaN)).toThrow();
+  });
+  it('builds a history query from validated input', () => {
+    const q = HistoryQuerySchema.parse({
+      field: 'activePower',
+      agg: 'mean',
+      from: T0,
+      to: T0 + 600_000,
+      bucketMs: 60_000,
+      segmentId: 'seg-01',
+    });
+    expect(historyQuery(q)).toBe(
+      `SELECT mean("activePower") AS "value" FROM "telemetry" WHERE time >= ${T0}ms AND time < ${T0 + 600_000}ms` +
+        ` AND "segmentId" = 'seg-01' GROUP BY time(60000ms), "lampId" fill(none)`,
+    );
+  });
+  it('maps the v2 write path to /write on InfluxDB before 1.8', () => {
+    expect(
+      v1WritePath('/api/v2/write?org=&bucket=gadelys&precision=ms', {
+        database: 'g d',
+        retentionPolicy: 'autogen',
+      }),
+    ).toBe('/write?db=g+d&precision=ms&rp=autogen');
+    expect(v1WritePath('/query?q=x', { database: 'g' })).toBe('/query?q=x');
+    expect(parseInfluxVersion('1.6.7~rc0')).toMatchObject({ major: 1, minor: 6 });
+    expect(parseInfluxVersion('v2.7.4')).toMatchObject({ major: 2, minor: 7 });
+  });
+});
+
+describe('escaped literals against a real influxd', () => {
+  let influxd: TestInfluxd;
+  beforeAll(async () => {
+    influxd = await startInfluxd();
+  });
+  afterAll(async () => {
+    await influxd?.stop();
+  });
+  it('a hostile string literal matches nothing and changes nothing', async () => {
+    const store = await createInfluxStore({ url: influxd.url, database: influxd.database });
+    await store.writeTelemetry([reading(0, 1), reading(1, 1)]);
+    for (const hostile of [
+      `DOLL-0001' OR "lampId" =~ /.*/ --`,
+      `x'; DROP MEASUREMENT "telemetry"; SELECT '`,
+      `\\' OR 1=1`,
+    ]) {
+      const rows = await influxQuery(
+        influxd.url,
+        influxd.database,
+        `SELECT * FROM "telemetry" WHERE "lampId" = ${quoteString(hostile)}`,
+      );
+      expect(rows).toEqual([]);
+    }
+    const all = await influxQuery(
+      influxd.url,
+      influxd.database,
+      'SELECT count("seq") FROM "telemetry"',
+    );
+    expect(all[0]?.values[0]?.[1]).toBe(2);
+    await store.close();
+  });
+});
