@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Every test, from a fresh clone: installs what the tests need, then typecheck, lint and vitest.
-# Debian packages: influxdb (influxd 1.6), mosquitto + clients, chromium; skipped when present.
+# Debian packages: influxdb (influxd 1.6), mosquitto + clients, chromium, docker-compose (validates
+# docker-compose.yml without an engine); skipped when present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
-for pkg in influxdb mosquitto mosquitto-clients chromium; do
+for pkg in influxdb mosquitto mosquitto-clients chromium docker-compose; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if ((${#need[@]})); then

@@ -1,0 +1,110 @@
+import { randomBytes } from 'node:crypto';
+import { ConfigError } from '../../shared/config.ts';
+import { createLogger, type Logger } from '../../shared/log.ts';
+import { loadRegistry } from '../../shared/registry/index.ts';
+import type { RunningService } from '../../shared/service.ts';
+import { createStore } from '../../shared/storage/createStore.ts';
+import type { Store } from '../../shared/storage/port.ts';
+import { loadSimulatorConfig } from '../../simulator/config.ts';
+import { scaleRegistry } from '../../simulator/fleet.ts';
+import { startSimulator } from '../../simulator/simulator.ts';
+import { loadBrokerConfig } from '../broker/config.ts';
+import { startBroker } from '../broker/server.ts';
+import { loadGatewayConfig } from '../gateway/config.ts';
+import { startGateway } from '../gateway/server.ts';
+import { loadProcessorConfig } from '../processor/config.ts';
+import { startProcessor } from '../processor/processor.ts';
+import { loadLabConfig } from './config.ts';
+
+type Env = Record<string, string | undefined>;
+
+/** Load every service's config from one environment, collecting every problem first. */
+export function loadLabConfigs(source: Env) {
+  const problems: string[] = [];
+  const attempt = <T>(load: (s: Env) => T): T | undefined => {
+    try {
+      return load(source);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(...err.problems.map((p) => `${err.service}: ${p}`));
+      return undefined;
+    }
+  };
+  const lab = attempt(loadLabConfig);
+  const broker = attempt(loadBrokerConfig);
+  const processor = attempt(loadProcessorConfig);
+  const gateway = attempt(loadGatewayConfig);
+  const simulator = attempt(loadSimulatorConfig);
+  if (problems.length > 0 || !lab || !broker || !processor || !gateway || !simulator) {
+    throw new ConfigError('lab', problems);
+  }
+  return { lab, broker, processor, gateway, simulator };
+}
+
+export interface RunningLab {
+  title: string;
+  log: Logger;
+  /** In start order; stop them in reverse. */
+  services: RunningService[];
+  labSecret: string;
+  store: Store;
+}
+
+/**
+ * Start every service in-process, in dependency order, and hand back what to stop. On a failure
+ * part-way, what already started is stopped before the error is rethrown.
+ */
+export async function startLab(source: Env): Promise<RunningLab> {
+  const config = loadLabConfigs(source);
+  const level = config.lab.LOG_LEVEL;
+  const log = createLogger('lab', level);
+  const labSecret = config.lab.LAB_SECRET ?? randomBytes(24).toString('base64url');
+  const base = loadRegistry(config.gateway.INVENTORY_PATH, config.gateway.CATALOG_PATH);
+  // With SIMULATOR_LAMPS above the inventory the route is replicated; every service must know
+  // the replicated lamps, so scale the registry once, here.
+  const wanted = config.simulator.SIMULATOR_LAMPS;
+  const registry = wanted > 0 && wanted !== base.lamps.length ? scaleRegistry(base, wanted) : base;
+  const services: RunningService[] = [];
+  let store: Store | undefined;
+  try {
+    const broker = await startBroker(config.broker, {
+      registry,
+      log: createLogger('broker', level),
+      labSecret,
+    });
+    services.push(broker);
+    const mqttUrl = broker.url;
+    store = await createStore(config.processor);
+    const openStore = store;
+    services.push({ name: 'store', endpoints: [], stop: () => openStore.close() });
+    services.push(
+      await startProcessor(
+        { ...config.processor, MQTT_URL: mqttUrl },
+        { registry, log: createLogger('processor', level), labSecret, store },
+      ),
+    );
+    services.push(
+      await startGateway(
+        { ...config.gateway, MQTT_URL: mqttUrl },
+        { registry, log: createLogger('gateway', level), labSecret, store },
+      ),
+    );
+    services.push(
+      await startSimulator(
+        { ...config.simulator, MQTT_URL: mqttUrl },
+        { registry, log: createLogger('simulator', level), labSecret },
+      ),
+    );
+  } catch (err) {
+    for (const s of [...services].reverse()) await s.stop().catch(() => undefined);
+    throw err;
+  }
+  const where = registry.approximate ? 'approximate route geometry' : registry.source;
+  return {
+    title: `gadelys lab: ${registry.lamps.length} lamp posts in ${registry.segments.length} segments (${where})`,
+    log,
+    services,
+    labSecret,
+    store,
+  };
+}
