@@ -165,3 +165,15 @@ export const ProgramAssignRequest = z
     message: 'assign to at least one lamp or segment',
     path: ['lampIds'],
   });
+
+/** Largest inventory an admin may upload, characters (about 100,000 lamp posts of CSV). */
+export const MAX_INVENTORY_CHARS = 8_000_000;
+
+/** An admin's inventory import: the file's text, checked like INVENTORY_PATH at start. */
+export const InventoryImportRequest = z.strictObject({
+  format: z.enum(['csv', 'geojson']),
+  content: z.string().min(1).max(MAX_INVENTORY_CHARS),
+  /** Only validate; save nothing. */
+  dryRun: z.boolean().default(false),
+});
+export type InventoryImportRequest = z.input<typeof InventoryImportRequest>;

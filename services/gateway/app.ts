@@ -5,6 +5,7 @@ import { buildOpenApi } from './openapi.ts';
 import { authRoutes } from './routes/authRoutes.ts';
 import { commandRoutes } from './routes/commandRoutes.ts';
 import { dataRoutes } from './routes/dataRoutes.ts';
+import { inventoryImport } from './routes/inventoryRoutes.ts';
 import { registryRoutes } from './routes/registryRoutes.ts';
 import { reportRoutes } from './routes/reportRoutes.ts';
 import { dashboardRoutes } from './static.ts';
@@ -35,6 +36,7 @@ export function createApp(ctx: GatewayContext): express.Express {
   app.get('/openapi.json', (_req, res) => {
     res.json(openapi);
   });
+  app.post('/api/registry/inventory', ...inventoryImport(ctx, ctx.dataDir));
   app.use('/api', express.json({ limit: MAX_BODY, strict: true }));
   app.use('/api', authRoutes(ctx));
   app.use('/api', registryRoutes(ctx));

@@ -25,6 +25,8 @@ export interface GatewayContext {
   programs: ProgramStore;
   store?: Store;
   loginLimiter: RateLimiter;
+  /** GATEWAY_DATA_DIR: users, audit, programs, an imported inventory. */
+  dataDir: string;
 }
 
 export interface AuthedRequest extends Request {

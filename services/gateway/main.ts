@@ -1,6 +1,6 @@
 import { ConfigError } from '../../shared/config.ts';
 import { createLogger } from '../../shared/log.ts';
-import { loadRegistry } from '../../shared/registry/index.ts';
+import { loadRegistry, resolveInventoryPath } from '../../shared/registry/index.ts';
 import { banner, stopOnSignal } from '../../shared/service.ts';
 import { createStore } from '../../shared/storage/createStore.ts';
 import type { Store } from '../../shared/storage/port.ts';
@@ -17,7 +17,8 @@ try {
     ]);
   }
   const log = createLogger('gateway', config.LOG_LEVEL);
-  const registry = loadRegistry(config.INVENTORY_PATH, config.CATALOG_PATH);
+  const inventory = resolveInventoryPath(config.INVENTORY_PATH, config.GATEWAY_DATA_DIR);
+  const registry = loadRegistry(inventory, config.CATALOG_PATH);
   try {
     store = await createStore(storeConfig);
   } catch (err) {

@@ -21,6 +21,7 @@ import {
   CommandSummary,
   CreateTokenRequest,
   CreateUserRequest,
+  InventoryImportRequest,
   LampCommandState,
   LiveLamp,
   LoginRequest,
@@ -52,6 +53,7 @@ const COMPONENTS = {
   CreateTokenRequest,
   AlarmAckRequest,
   ProgramAssignRequest,
+  InventoryImportRequest,
 } as const;
 export type ComponentName = keyof typeof COMPONENTS;
 

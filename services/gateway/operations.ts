@@ -220,6 +220,13 @@ export const OPERATIONS: readonly Op[] = [
     permission: 'audit.read',
   },
   {
+    method: 'post',
+    path: '/api/registry/inventory',
+    summary: 'Import a surveyed inventory (CSV or GeoJSON); validated, applies from the next start',
+    permission: 'registry.manage',
+    body: 'InventoryImportRequest',
+  },
+  {
     method: 'get',
     path: '/api/export/fiware',
     summary: 'Registry and latest state as FIWARE Streetlight entities (NGSI-LD)',

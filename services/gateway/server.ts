@@ -89,6 +89,7 @@ export async function startGateway(
   });
   const ctx: GatewayContext = {
     registry,
+    dataDir,
     log,
     now,
     users,

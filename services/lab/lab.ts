@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ConfigError } from '../../shared/config.ts';
 import { createLogger, type Logger } from '../../shared/log.ts';
-import { loadRegistry } from '../../shared/registry/index.ts';
+import { loadRegistry, resolveInventoryPath } from '../../shared/registry/index.ts';
 import type { RunningService } from '../../shared/service.ts';
 import { createStore } from '../../shared/storage/createStore.ts';
 import type { Store } from '../../shared/storage/port.ts';
@@ -59,7 +59,11 @@ export async function startLab(source: Env): Promise<RunningLab> {
   const level = config.lab.LOG_LEVEL;
   const log = createLogger('lab', level);
   const labSecret = config.lab.LAB_SECRET ?? randomBytes(24).toString('base64url');
-  const base = loadRegistry(config.gateway.INVENTORY_PATH, config.gateway.CATALOG_PATH);
+  const inventory = resolveInventoryPath(
+    config.gateway.INVENTORY_PATH,
+    config.gateway.GATEWAY_DATA_DIR,
+  );
+  const base = loadRegistry(inventory, config.gateway.CATALOG_PATH);
   // With SIMULATOR_LAMPS above the inventory the route is replicated; every service must know
   // the replicated lamps, so scale the registry once, here.
   const wanted = config.simulator.SIMULATOR_LAMPS;

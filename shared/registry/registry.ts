@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeIssues } from '../contract/decode.ts';
 import {
@@ -125,6 +126,25 @@ export function createRegistry(catalog: Catalog, inventory: Inventory): Registry
     lampsOfModel: (id) => byModel.get(id) ?? none,
     segmentGeometry: (id) => geometry.get(id),
   };
+}
+
+/** Where the gateway saves an inventory an admin imported; it applies from the next start. */
+export function savedInventoryPath(dataDir: string, format: 'csv' | 'geojson'): string {
+  return join(dataDir, `inventory.${format}`);
+}
+
+/**
+ * The inventory to load: INVENTORY_PATH when set, else one an admin imported through the
+ * gateway (saved in its data folder), else undefined for the shipped route.
+ */
+export function resolveInventoryPath(
+  explicit: string | undefined,
+  dataDir: string,
+): string | undefined {
+  if (explicit) return explicit;
+  return (['csv', 'geojson'] as const)
+    .map((f) => savedInventoryPath(dataDir, f))
+    .find((p) => existsSync(p));
 }
 
 /**

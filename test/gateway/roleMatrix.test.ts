@@ -80,6 +80,11 @@ async function sample(
       return { path: '/api/programs/none' };
     case 'post /api/programs/{programId}/assign':
       return { path: '/api/programs/matrix/assign', body: { lampIds: ['DOLL-0004'] } };
+    case 'post /api/registry/inventory': {
+      const lamp = h.broker.registry.lamps[0]!;
+      const csv = `id,lon,lat,segmentId,controllerId,modelId\nP1,${lamp.lon},${lamp.lat},s1,c1,${lamp.modelId}`;
+      return { path, body: { format: 'csv', content: csv, dryRun: true } };
+    }
     case 'get /api/reports/vendor/{vendorId}':
       return { path: `/api/reports/vendor/${VENDOR_A}?nights=1` };
     default:

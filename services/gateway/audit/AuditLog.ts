@@ -15,6 +15,7 @@ export const AUDIT_ACTIONS = [
   'token.created',
   'token.revoked',
   'auth.bootstrap',
+  'registry.imported',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -18,6 +18,8 @@ export const PERMISSIONS = [
   'programs.write',
   'audit.read',
   'users.manage',
+  /** Replace the lamp inventory (validated; applies from the next start). */
+  'registry.manage',
   /** Registry-wide exports for city platforms (every vendor's lamps). */
   'export',
 ] as const;
@@ -35,6 +37,7 @@ const GRANTS: Record<Role, readonly Permission[]> = {
     'programs.write',
     'audit.read',
     'users.manage',
+    'registry.manage',
   ],
 };
 
