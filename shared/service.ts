@@ -24,10 +24,10 @@ export function stopOnSignal(services: readonly RunningService[], log: Logger): 
       for (const s of [...services].reverse()) {
         try {
           await s.stop();
-          log.info({ service: s.name }, 'stopped');
+          log.info({ component: s.name }, 'stopped');
         } catch (err) {
           code = 1;
-          log.error({ err, service: s.name }, 'stop failed');
+          log.error({ err, component: s.name }, 'stop failed');
         }
       }
       resolve(code);
