@@ -2,10 +2,9 @@ import { describe, expect, it } from 'vitest';
 import {
   type AlarmSettings,
   createAlarmEngine,
-  expectedPower,
 } from '../../services/processor/alarms/alarmEngine.ts';
 import type { Telemetry } from '../../shared/contract/telemetry.ts';
-import { loadRegistry } from '../../shared/registry/index.ts';
+import { activePower, loadRegistry } from '../../shared/registry/index.ts';
 
 const registry = loadRegistry();
 const SETTINGS: AlarmSettings = {
@@ -36,7 +35,7 @@ function reading(lampId: string, over: Partial<Telemetry> = {}): Telemetry {
     ts: T0,
     targetLevel: level,
     actualLevel: level,
-    activePower: expectedPower(m, level),
+    activePower: activePower(m, level, 100),
     activeEnergy: 10,
     supplyVoltage: 230,
     supplyCurrent: 0.2,
@@ -86,7 +85,7 @@ describe('alarm engine', () => {
 
   it('raises power deviation against the model at the current level, not during a ramp', () => {
     const e = engine();
-    const expected = expectedPower(model, 80);
+    const expected = activePower(model, 80, 100);
     expect(
       e.onTelemetry(reading(lamp.id, { actualLevel: 80, activePower: expected * 1.2 }), T0),
     ).toEqual([]);

@@ -9,7 +9,7 @@ import type { CommandAck, LampCommand } from '../../../shared/contract/commands.
 import type { LampEvent } from '../../../shared/contract/events.ts';
 import type { LampStatus } from '../../../shared/contract/status.ts';
 import type { Telemetry } from '../../../shared/contract/telemetry.ts';
-import type { LuminaireModel, Registry } from '../../../shared/registry/index.ts';
+import { activePower, type Registry } from '../../../shared/registry/index.ts';
 
 export interface AlarmSettings {
   reportIntervalMs: number;
@@ -36,30 +36,6 @@ const SEVERITY: Record<AlarmType, Alarm['severity']> = {
   commandNotAcked: 'minor',
   segmentSupplyLoss: 'critical',
 };
-
-/** Driver efficiency at a load fraction, linear between catalog points. */
-function efficiencyAt(model: LuminaireModel, load: number): number {
-  const curve = model.driverEfficiency;
-  let prev = curve[0]!;
-  if (load <= prev.load) return prev.efficiency;
-  for (const p of curve) {
-    if (load <= p.load)
-      return (
-        prev.efficiency +
-        ((p.efficiency - prev.efficiency) * (load - prev.load)) / (p.load - prev.load)
-      );
-    prev = p;
-  }
-  return prev.efficiency;
-}
-
-/** Expected input power at a level, W: LED power through the driver at that load, plus standby. */
-export function expectedPower(model: LuminaireModel, level: number): number {
-  if (level <= 0) return model.standbyPowerW;
-  const load = Math.min(model.dimming.maxPct, Math.max(model.dimming.minPct, level)) / 100;
-  const ledAtFull = (model.ratedPowerW - model.standbyPowerW) * efficiencyAt(model, 1);
-  return (ledAtFull * load) / efficiencyAt(model, load) + model.standbyPowerW;
-}
 
 interface LampState {
   lastSeen?: number;
@@ -251,14 +227,14 @@ export function createAlarmEngine(settings: AlarmSettings, deps: AlarmDeps): Ala
       s.lastSeen = now;
       s.offline = false;
       s.supplyLoss = t.supplyVoltage < settings.supplyLossVolts;
-      const on = expectedPower(model, t.targetLevel);
+      const on = activePower(model, t.targetLevel, t.operatingHours);
       const standbyish = model.standbyPowerW + 0.1 * (on - model.standbyPowerW);
       s.failed = !s.supplyLoss && t.targetLevel > 0 && t.activePower < standbyish;
       if (s.failed)
         s.detail.lampFailure = `${t.activePower} W at level ${t.targetLevel} %, expected ${on.toFixed(1)} W`;
       // Only judge power at a steady level: during a ramp target and actual differ.
       const steady = Math.abs(t.targetLevel - t.actualLevel) <= 1;
-      const expected = expectedPower(model, t.actualLevel);
+      const expected = activePower(model, t.actualLevel, t.operatingHours);
       const off = Math.abs(t.activePower - expected) > settings.powerTolerance * expected;
       s.powerOff =
         steady && !s.supplyLoss && off
