@@ -24,16 +24,24 @@ import type { BenchResult } from './result.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PER_LAMP_MESSAGES = Number(process.env.BENCH_PER_LAMP ?? 150_000);
-const BATCH_TICKS = Number(process.env.BENCH_BATCH_TICKS ?? 60);
+/**
+ * Ticks of the whole route in the batched phase (280 readings a tick). 60 ticks (16,800
+ * readings) took ~0.2 s at the target rate: the flush interval and the 100 ms poll dominated.
+ */
+const BATCH_TICKS = Number(process.env.BENCH_BATCH_TICKS ?? 1_000);
 const OUTAGE_S = Number(process.env.BENCH_OUTAGE_S ?? 60);
 const OUTAGE_READINGS_PER_S = Number(process.env.BENCH_OUTAGE_RATE ?? 10_000);
 const INFLUX_LINES = 1_000_000;
 /**
- * The deployment setting docs/storage.md recommends: without a cap V8 sizes the old generation
- * from the machine's 24 GB and lets garbage pile up (RSS 245-290 MB under load here, heap in use
- * far lower). Override with BENCH_PROCESSOR_NODE_OPTIONS ('' for none).
+ * None: the processor bounds its own heap (main.ts runs it in a worker with a capped old
+ * generation unless --max-old-space-size is given). Override with BENCH_PROCESSOR_NODE_OPTIONS.
  */
-const PROCESSOR_NODE_OPTIONS = '--max-old-space-size=128';
+const PROCESSOR_NODE_OPTIONS = '';
+/**
+ * Extra node flags for the processor that NODE_OPTIONS refuses, e.g. profiling:
+ * BENCH_PROCESSOR_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'.
+ */
+const PROCESSOR_ARGS = (process.env.BENCH_PROCESSOR_ARGS ?? '').split(/\s+/).filter(Boolean);
 const WINDOW = 1_000;
 
 const registry = loadRegistry();
@@ -50,8 +58,9 @@ const svc = (role: string, clientId = `bench-${role}`): IClientOptions => ({
 function spawnService(
   script: string,
   env: Record<string, string>,
+  nodeArgs: string[] = [],
 ): { child: ChildProcess; exited: Promise<void> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
@@ -106,18 +115,28 @@ async function publishWindowed(
   });
 }
 
-async function stored(influxd: TestInfluxd, database: string): Promise<number> {
+/**
+ * Readings stored; with `from`, only the day from there on (each phase writes its own day, so a
+ * poll scans that phase's points, not everything stored before it).
+ */
+async function stored(influxd: TestInfluxd, database: string, from?: number): Promise<number> {
+  const where =
+    from === undefined ? '' : ` WHERE time >= ${from}ms AND time < ${from + 86_400_000}ms`;
   const rows = await influxQuery(
     influxd.url,
     database,
-    'SELECT count("activePower") FROM "telemetry"',
+    `SELECT count("activePower") FROM "telemetry"${where}`,
   ).catch(() => []);
   return Number(rows[0]?.values[0]?.[1] ?? 0);
 }
 
+/** Set once the processor is spawned: a processor that died fails the run instead of a wait. */
+let aborted = () => false;
+
 async function until(check: () => Promise<boolean>, stepMs = 100, maxMs = 180_000): Promise<void> {
   const end = Date.now() + maxMs;
   while (!(await check())) {
+    if (aborted()) throw new Error('the processor exited');
     if (Date.now() > end) throw new Error('timed out');
     await new Promise((r) => setTimeout(r, stepMs));
   }
@@ -271,10 +290,19 @@ export async function run(): Promise<BenchResult> {
       PROCESSOR_METRICS_PORT: '0',
       PROCESSOR_CLIENT_ID: 'bench-processor',
     };
-    processor = spawnService('services/processor/main.ts', {
-      ...processorEnv,
-      NODE_OPTIONS: process.env.BENCH_PROCESSOR_NODE_OPTIONS ?? PROCESSOR_NODE_OPTIONS,
+    processor = spawnService(
+      'services/processor/main.ts',
+      {
+        ...processorEnv,
+        NODE_OPTIONS: process.env.BENCH_PROCESSOR_NODE_OPTIONS ?? PROCESSOR_NODE_OPTIONS,
+      },
+      PROCESSOR_ARGS,
+    );
+    let processorGone = false;
+    void processor.exited.then(() => {
+      processorGone = true;
     });
+    aborted = () => processorGone;
     const pid = processor.child.pid ?? 0;
     await new Promise((r) => setTimeout(r, 2_000)); // connected and subscribed
     const pub = await mqtt.connectAsync(url, svc('simulator', 'bench-pub'));
@@ -290,7 +318,8 @@ export async function run(): Promise<BenchResult> {
     let started = performance.now();
     await publishWindowed(pub, PER_LAMP_MESSAGES, perLampMessage(t0));
     expected += PER_LAMP_MESSAGES;
-    await until(async () => (await stored(influxd, 'bench')) >= expected);
+    const perLampT0 = t0;
+    await until(async () => (await stored(influxd, 'bench', perLampT0)) >= PER_LAMP_MESSAGES);
     const perLamp = PER_LAMP_MESSAGES / ((performance.now() - started) / 1000);
     metrics['per-lamp readings/s'] = Math.round(perLamp);
 
@@ -301,8 +330,12 @@ export async function run(): Promise<BenchResult> {
     const batchReadings = registry.lamps.length * BATCH_TICKS;
     started = performance.now();
     await publishWindowed(pub, batches, batchMessage(t0));
+    const published = performance.now();
     expected += batchReadings;
-    await until(async () => (await stored(influxd, 'bench')) >= expected);
+    const batchT0 = t0;
+    await until(async () => (await stored(influxd, 'bench', batchT0)) >= batchReadings);
+    metrics['batched: publishing s / until stored s'] =
+      `${((published - started) / 1000).toFixed(2)} / ${((performance.now() - started) / 1000).toFixed(2)}`;
     const batched = batchReadings / ((performance.now() - started) / 1000);
     metrics['batched readings/s'] = Math.round(batched);
     metrics['readings per batch (mean)'] = Math.round(

@@ -17,6 +17,8 @@ export interface WriterOptions {
   retryMinMs: number;
   retryMaxMs: number;
   spoolDir: string;
+  /** Store writes in flight at once while the store keeps up (commits stay in order). */
+  maxInFlight: number;
 }
 
 type Kind = 'telemetry' | 'event' | 'status' | 'ack' | 'alarm';
@@ -88,7 +90,11 @@ export class StoreWriter {
     await this.loop;
   }
 
-  private busy = false;
+  private inFlight: { chunk: Chunk; result: Promise<unknown> }[] = [];
+
+  private get busy(): boolean {
+    return this.inFlight.length > 0;
+  }
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
@@ -104,70 +110,94 @@ export class StoreWriter {
     });
   }
 
-  private async run(): Promise<void> {
-    while (!this.stopped) {
-      const chunk = this.journal.take(this.opts.batchSize);
-      this.sinceTake = 0;
-      if (!chunk) {
-        for (const w of this.idleWaiters.splice(0)) w();
-        await this.sleep(this.opts.flushIntervalMs);
-        continue;
-      }
-      this.busy = true;
-      await this.writeWithRetry(chunk);
-      this.busy = false;
-      // Below a full batch and caught up: let the next one fill for a flush interval.
-      if (chunk.readings < this.opts.batchSize && !this.journal.hasWork) {
-        for (const w of this.idleWaiters.splice(0)) w();
-        if (!this.stopped) await this.sleep(this.opts.flushIntervalMs);
-      }
-    }
-  }
-
-  private async writeWithRetry(chunk: Chunk): Promise<void> {
-    let delay = this.opts.retryMinMs;
+  /** One attempt at one chunk; resolves with the error instead of rejecting. */
+  private attempt(chunk: Chunk): Promise<unknown> {
     const groups = new Map<string, never[]>();
     for (const e of chunk.entries) {
       const list = groups.get(e.kind);
       if (list) for (const r of e.records) list.push(r as never);
       else groups.set(e.kind, [...(e.records as never[])]);
     }
-    // Bounded by stop(): a stopping writer leaves the batch in the journal (nothing committed).
-    while (!this.stopped || this.up) {
-      const started = performance.now();
-      try {
-        for (const [kind, records] of groups) {
-          await writeGroup(this.store, kind, records);
-          this.metrics.stored.inc({ kind }, records.length);
-        }
-        this.metrics.writeSeconds.observe((performance.now() - started) / 1000);
-        this.metrics.batchRecords.observe(chunk.readings);
-        this.journal.commit(chunk.end);
+    const started = performance.now();
+    return (async () => {
+      for (const [kind, records] of groups) {
+        await writeGroup(this.store, kind, records);
+        this.metrics.stored.inc({ kind }, records.length);
+      }
+      this.metrics.writeSeconds.observe((performance.now() - started) / 1000);
+      this.metrics.batchRecords.observe(chunk.readings);
+    })().then(
+      () => undefined,
+      (err: unknown) => err ?? new Error('store write failed'),
+    );
+  }
+
+  /**
+   * Up to `maxInFlight` writes at once while the store keeps up (the store works on one while we
+   * encode the next), committed strictly in order. After a retryable failure: let the others
+   * settle, rewind the journal to the last commit and go on one write at a time, in order, with
+   * backoff, until the store takes one again. Writes are idempotent, so a later batch that got
+   * through before an earlier one failed is simply written again.
+   */
+  private async run(): Promise<void> {
+    let delay = this.opts.retryMinMs;
+    while (!this.stopped || (this.up && this.busy)) {
+      const depth = this.up ? this.opts.maxInFlight : 1;
+      while (!this.stopped && this.inFlight.length < depth) {
+        const chunk = this.journal.take(this.opts.batchSize);
+        if (!chunk) break;
+        this.sinceTake = 0;
+        this.inFlight.push({ chunk, result: this.attempt(chunk) });
+      }
+      const head = this.inFlight[0];
+      if (!head) {
+        this.sinceTake = 0;
+        for (const w of this.idleWaiters.splice(0)) w();
+        if (!this.stopped) await this.sleep(this.opts.flushIntervalMs);
+        continue;
+      }
+      const err = await head.result;
+      if (err === undefined) {
+        this.inFlight.shift();
+        this.journal.commit(head.chunk.end);
         if (!this.up)
           this.log.info(
             { spoolBytes: this.journal.pendingBytes },
             'store is back; replaying the spool',
           );
         this.up = true;
-        return;
-      } catch (err) {
-        const retryable = !(err instanceof StoreError) || err.retryable;
-        this.metrics.storeErrors.inc({ retryable: String(retryable) });
-        if (!retryable) {
-          this.setAside(chunk.entries, err as Error);
-          this.journal.commit(chunk.end);
-          return;
+        delay = this.opts.retryMinMs;
+        // Below a full batch and caught up: let the next one fill for a flush interval.
+        if (this.inFlight.length === 0 && head.chunk.readings < this.opts.batchSize) {
+          if (!this.journal.hasWork) {
+            for (const w of this.idleWaiters.splice(0)) w();
+            if (!this.stopped) await this.sleep(this.opts.flushIntervalMs);
+          }
         }
-        if (this.up)
-          this.log.warn(
-            { err: (err as Error).message },
-            'store write failed; spooling until it is back',
-          );
-        this.up = false;
-        if (this.stopped) return;
-        await this.sleep(delay);
-        delay = Math.min(this.opts.retryMaxMs, delay * 2);
+        continue;
       }
+      const retryable = !(err instanceof StoreError) || err.retryable;
+      this.metrics.storeErrors.inc({ retryable: String(retryable) });
+      if (!retryable) {
+        this.inFlight.shift();
+        this.setAside(head.chunk.entries, err as Error);
+        this.journal.commit(head.chunk.end);
+        continue;
+      }
+      if (this.up)
+        this.log.warn(
+          { err: (err as Error).message },
+          'store write failed; spooling until it is back',
+        );
+      this.up = false;
+      // Nothing after the failed batch may be committed before it: drop the rest (settled
+      // first, so no write is left running) and take everything again from the last commit.
+      await Promise.all(this.inFlight.map((f) => f.result));
+      this.inFlight = [];
+      this.journal.rewind();
+      if (this.stopped) return;
+      await this.sleep(delay);
+      delay = Math.min(this.opts.retryMaxMs, delay * 2);
     }
   }
 

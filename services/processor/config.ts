@@ -18,6 +18,11 @@ export const PROCESSOR_DEFAULTS = {
   memoryReadings: 20_000,
   /** Journal segment size before it rolls over, bytes. */
   segmentBytes: 64 * 1024 * 1024,
+  /**
+   * Store writes in flight at once while the store keeps up (the raw InfluxDB baseline uses
+   * two writers too); commits stay in order, and after a failure it is one at a time.
+   */
+  writesInFlight: 2,
   /** Retry delay after a failed store write: doubles up to the max, ms. */
   retryMinMs: 200,
   retryMaxMs: 5_000,

@@ -72,7 +72,7 @@ export function ingest(
       return {
         ok: true,
         message: decoded,
-        entry: { kind: 'telemetry', records },
+        entry: { kind: 'telemetry', records, raw: { kind: 'batch', bytes: payload } },
         readings: records.length,
       };
     }
@@ -86,7 +86,11 @@ export function ingest(
       return {
         ok: true,
         message: decoded,
-        entry: { kind: decoded.kind, records: [{ ...decoded.value, ...tags }] },
+        entry: {
+          kind: decoded.kind,
+          records: [{ ...decoded.value, ...tags }],
+          raw: { kind: decoded.kind, bytes: payload },
+        },
         readings: 1,
       };
     }
@@ -94,4 +98,43 @@ export function ingest(
       // Commands feed the ack-timeout alarm only; alarms and dead letters are ours.
       return { ok: true, message: decoded, readings: 0 };
   }
+}
+
+/**
+ * The inverse of the journal's raw lines: a payload that `ingest` accepted, read back from disk,
+ * to the entry `ingest` made of it. No schema check again (it passed before it was journaled;
+ * the schemas are strict and transform nothing, so JSON.parse gives the same value); the tags
+ * come from the registry as at ingest. A lamp that has left the registry since is still stored,
+ * with the tags the payload gives (lampId, and the batch's segmentId): acknowledged data is never
+ * dropped. Throws on a line that is not such a payload (the journal logs and skips it).
+ */
+export function decodeJournaled(registry: Registry): (kind: string, text: string) => JournalEntry {
+  const tag = <T extends { lampId: string }>(r: T, segmentId = ''): T & LampTags =>
+    Object.assign(
+      r,
+      tagsOf(registry, r.lampId) ?? { lampId: r.lampId, segmentId, vendorId: '', modelId: '' },
+    );
+  return (kind, text) => {
+    const value = JSON.parse(text) as {
+      lampId: string;
+      segmentId?: string;
+      readings?: { lampId: string }[];
+    };
+    switch (kind) {
+      case 'batch':
+        if (!Array.isArray(value.readings)) throw new Error('batch without readings');
+        return {
+          kind: 'telemetry',
+          records: value.readings.map((r) => tag(r, value.segmentId)),
+        };
+      case 'telemetry':
+      case 'event':
+      case 'status':
+      case 'ack':
+        if (typeof value.lampId !== 'string') throw new Error(`${kind} without a lampId`);
+        return { kind, records: [tag(value)] };
+      default:
+        throw new Error(`unknown journaled kind ${kind}`);
+    }
+  };
 }

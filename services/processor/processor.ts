@@ -15,7 +15,7 @@ import { type Store, StoreError } from '../../shared/storage/port.ts';
 import { type AlarmEngine, createAlarmEngine } from './alarms/alarmEngine.ts';
 import { PROCESSOR_DEFAULTS, type ProcessorConfig } from './config.ts';
 import { deferredStore } from './deferredStore.ts';
-import { ingest } from './ingest.ts';
+import { decodeJournaled, ingest } from './ingest.ts';
 import { createProcessorMetrics, type ProcessorMetrics } from './metrics.ts';
 import { StoreWriter } from './StoreWriter.ts';
 import { Journal } from './spool/Journal.ts';
@@ -92,6 +92,7 @@ export async function startProcessor(
     memoryReadings: config.PROCESSOR_MEMORY_READINGS,
     fsyncIntervalMs: config.PROCESSOR_FSYNC_INTERVAL_MS,
     onCorrupt: (where, text) => log.error({ where, text }, 'skipped a corrupt journal line'),
+    decodeRaw: decodeJournaled(registry),
   });
   const engine = createAlarmEngine(
     {
@@ -125,6 +126,7 @@ export async function startProcessor(
       retryMinMs: PROCESSOR_DEFAULTS.retryMinMs,
       retryMaxMs: config.PROCESSOR_RETRY_MAX_MS,
       spoolDir: config.SPOOL_DIR,
+      maxInFlight: PROCESSOR_DEFAULTS.writesInFlight,
     },
     metrics,
     log,

@@ -113,6 +113,60 @@ export function toLine(
   return `${line} ${fields} ${Math.trunc(ts)}`;
 }
 
+/** Distinct tag sets whose escaped line prefix is kept (bounded: cleared when full). */
+const PREFIX_CACHE_MAX = 100_000;
+
+/**
+ * Many records as line protocol, one line each, joined by newlines: the same lines as `toLine`,
+ * built for the write path. The escaped `measurement,tag=v,...` prefix of each distinct tag set
+ * is built once and kept (a lamp's tags repeat in every reading). Returns the body and its line
+ * count; records without a field are left out as in `toLine`.
+ */
+export function toLines(
+  measurement: Measurement,
+  records: readonly Readonly<Record<string, unknown>>[],
+  cache: Map<string, string> = new Map(),
+): { body: string; lines: number } {
+  const schema = SCHEMA[measurement];
+  const tags = schema.tags;
+  const fieldList = FIELD_LIST[measurement];
+  let body = '';
+  let lines = 0;
+  for (const record of records) {
+    let key = '';
+    for (const tag of tags) {
+      const v = record[tag];
+      key += typeof v === 'string' ? `${v}\u0000` : '\u0000';
+    }
+    let prefix = cache.get(key);
+    if (prefix === undefined) {
+      prefix = measurement;
+      for (const tag of tags) {
+        const v = record[tag];
+        if (typeof v === 'string' && v.length > 0) prefix += `,${tag}=${escapeTag(v)}`;
+      }
+      if (cache.size >= PREFIX_CACHE_MAX) cache.clear();
+      cache.set(key, prefix);
+    }
+    let fields = '';
+    for (const [name, type] of fieldList) {
+      const v = record[name];
+      if (v === undefined || v === null) continue;
+      const text =
+        type === 'float' && typeof v === 'number' && Number.isFinite(v)
+          ? `${v}`
+          : fieldValue(type, v);
+      if (text !== undefined)
+        fields += fields.length === 0 ? `${name}=${text}` : `,${name}=${text}`;
+    }
+    if (fields.length === 0) continue;
+    const line = `${prefix} ${fields} ${Math.trunc(record.ts as number)}`;
+    body = lines === 0 ? line : `${body}\n${line}`;
+    lines++;
+  }
+  return { body, lines };
+}
+
 /** Drop nulls from a row read back from a store, so it matches the optional members of a schema. */
 export function compact(row: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};

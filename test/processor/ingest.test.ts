@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadProcessorConfig } from '../../services/processor/config.ts';
-import { ingest } from '../../services/processor/ingest.ts';
+import { decodeJournaled, ingest } from '../../services/processor/ingest.ts';
 import { topics } from '../../shared/contract/topics.ts';
 import { loadRegistry } from '../../shared/registry/index.ts';
 import { reading } from './harness.ts';
@@ -14,7 +14,8 @@ const bytes = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.strin
 
 describe('ingest', () => {
   it('adds the registry tags to a reading', () => {
-    const r = ingest(registry, topics.telemetry(lamp.id), bytes(reading(lamp.id, 1, t0)), now);
+    const payload = bytes(reading(lamp.id, 1, t0));
+    const r = ingest(registry, topics.telemetry(lamp.id), payload, now);
     expect(r.ok && r.entry).toEqual({
       kind: 'telemetry',
       records: [
@@ -25,7 +26,33 @@ describe('ingest', () => {
           vendorId: registry.vendorOf(lamp.id)!.id,
         },
       ],
+      raw: { kind: 'telemetry', bytes: payload },
     });
+  });
+
+  it('decodes a journaled payload back to the entry ingest made of it', () => {
+    const decode = decodeJournaled(registry);
+    const single = bytes(reading(lamp.id, 1, t0));
+    const batch = bytes({
+      segmentId: seg.id,
+      controllerId: seg.controllerId,
+      ts: t0,
+      readings: seg.lampIds.map((id) => reading(id, 1, t0)),
+    });
+    for (const [topic, payload] of [
+      [topics.telemetry(lamp.id), single],
+      [topics.batch(seg.id), batch],
+    ] as const) {
+      const r = ingest(registry, topic, payload, now);
+      if (!r.ok || !r.entry?.raw) throw new Error('expected an accepted entry with its payload');
+      const back = decode(r.entry.raw.kind, Buffer.from(r.entry.raw.bytes).toString('utf8'));
+      expect(back).toEqual({ kind: r.entry.kind, records: r.entry.records });
+    }
+    // A lamp that left the registry since: still stored, with the tags the payload gives.
+    expect(decode('telemetry', JSON.stringify(reading('GONE', 1, t0))).records).toEqual([
+      { ...reading('GONE', 1, t0), segmentId: '', vendorId: '', modelId: '' },
+    ]);
+    expect(() => decode('telemetry', '{"nope":1}')).toThrow(/lampId/);
   });
 
   it.each([

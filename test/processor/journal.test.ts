@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -113,6 +113,41 @@ describe('Journal', () => {
     b.append(entry(3));
     expect(drain(b)).toEqual([0, 1, 2, 3]);
     expect(corrupt).toEqual(['not json']);
+    b.close();
+  });
+
+  it('journals raw payloads as they came and decodes them only when read back from disk', () => {
+    const decoded: string[] = [];
+    const opts = options({
+      memoryReadings: 2,
+      decodeRaw: (kind, text) => {
+        decoded.push(`${kind} ${text}`);
+        return { kind: 'telemetry', records: (JSON.parse(text) as { r: unknown[] }).r };
+      },
+    });
+    const j = Journal.open(opts);
+    const raw = (i: number, json: string) => ({
+      ...entry(i),
+      raw: { kind: 'batch', bytes: Buffer.from(json) },
+    });
+    j.append(raw(0, '{"r":[{"i":0}]}'));
+    // A pretty-printed payload: its newlines are whitespace and must not split the line.
+    j.append(raw(1, '{\n  "r": [{"i": 1}]\n}'));
+    j.append(raw(2, '{"r":[{"i":2}]}')); // past the memory bound: disk only
+    expect(drain(j, 1)).toEqual([0, 1, 2]);
+    expect(decoded).toEqual(['batch {"r":[{"i":2}]}']);
+    const file = join(opts.dir, readdirSync(opts.dir).find((f) => f.endsWith('.journal'))!);
+    expect(readFileSync(file, 'utf8').split('\n')[1]).toBe('@batch\t{   "r": [{"i": 1}] }');
+    j.close();
+  });
+
+  it('reads a journal written with records only, as older versions did', () => {
+    const opts = options();
+    const a = Journal.open(opts);
+    for (let i = 0; i < 3; i++) a.append(entry(i));
+    a.close();
+    const b = Journal.open({ ...opts, decodeRaw: () => ({ kind: 'telemetry', records: [] }) });
+    expect(drain(b)).toEqual([0, 1, 2]);
     b.close();
   });
 });

@@ -12,7 +12,7 @@ import {
 } from '../../shared/storage/influxdb/influxStore.ts';
 import { v1WritePath } from '../../shared/storage/influxdb/transport.ts';
 import { HistoryQuerySchema } from '../../shared/storage/queries.ts';
-import { escapeStringField, escapeTag, toLine } from '../../shared/storage/schema.ts';
+import { escapeStringField, escapeTag, toLine, toLines } from '../../shared/storage/schema.ts';
 import { influxQuery, startInfluxd, type TestInfluxd } from '../helpers/influxd.ts';
 import { reading, T0 } from './storeContract.ts';
 
@@ -51,6 +51,32 @@ describe('line protocol', () => {
       ),
     ).toBe(`alarm,alarmId=x:seg-01,segmentId=seg-01,type=segmentSupplyLoss state="raised" ${T0}`);
     expect(toLine('status', { lampId: 'DOLL-1' }, T0)).toBeUndefined();
+  });
+  it('builds the same lines in bulk, with cached tag prefixes, as one at a time', () => {
+    const records: { measurement: 'telemetry' | 'alarm' | 'status'; r: Record<string, unknown> }[] =
+      [
+        { measurement: 'telemetry', r: { ...reading(0, 1), ts: T0 } },
+        { measurement: 'telemetry', r: { ...reading(0, 2), ts: T0 + 1, illuminance: 3.25 } },
+        { measurement: 'telemetry', r: { ...reading(1, 1), ts: T0, lampId: 'a b,c=d' } },
+        { measurement: 'telemetry', r: { ...reading(0, 3), ts: T0 + 2, activePower: Number.NaN } },
+        { measurement: 'status', r: { lampId: 'DOLL-1', ts: T0 } },
+        {
+          measurement: 'alarm',
+          r: { alarmId: 'x', type: 'commsLost', lampId: 'DOLL-1', state: 'raised', ts: T0 },
+        },
+        { measurement: 'alarm', r: { alarmId: 'x', type: 'commsLost', state: 'cleared', ts: T0 } },
+      ];
+    const cache = new Map<string, string>();
+    for (const m of ['telemetry', 'alarm', 'status'] as const) {
+      const mine = records.filter((x) => x.measurement === m).map((x) => x.r);
+      const one = mine
+        .map((r) => toLine(m, r, r.ts as number))
+        .filter((l): l is string => l !== undefined);
+      // Twice through the same cache: the second time every prefix comes from it.
+      for (let pass = 0; pass < 2; pass++) {
+        expect(toLines(m, mine, cache)).toEqual({ body: one.join('\n'), lines: one.length });
+      }
+    }
   });
 });
 

@@ -29,6 +29,12 @@ import { join } from 'node:path';
 export interface JournalEntry {
   kind: string;
   records: unknown[];
+  /**
+   * The message exactly as received (already validated). When present it is what goes to disk,
+   * instead of re-serialising `records`: the decoded records stay in the memory cache, and a read
+   * back from disk decodes the raw bytes again with `JournalOptions.decodeRaw`.
+   */
+  raw?: { kind: string; bytes: Uint8Array };
 }
 
 export interface Position {
@@ -49,9 +55,13 @@ export interface JournalOptions {
   fsyncIntervalMs: number;
   /** Called when a line on disk cannot be parsed (torn or corrupt); it is skipped. */
   onCorrupt?: (where: Position, text: string) => void;
+  /** Turns a raw line (`@<kind>\t<payload>`) read back from disk into its entry; throws if bad. */
+  decodeRaw?: (kind: string, text: string) => JournalEntry;
 }
 
 const NL = 0x0a;
+const SPACE = 0x20;
+const AT = 0x40;
 const segName = (seg: number) => `${String(seg).padStart(12, '0')}.journal`;
 const before = (a: Position, b: Position) => a.seg < b.seg || (a.seg === b.seg && a.off < b.off);
 const same = (a: Position, b: Position) => a.seg === b.seg && a.off === b.off;
@@ -65,9 +75,14 @@ export class Journal {
   private fd: number;
   private head: Position;
   private committed: Position;
+  /** The cursor as it is on disk; `cursorDirty` when `committed` is ahead of it. */
+  private persisted: Position;
+  private cursorDirty = false;
   /** Next position the writer has not taken yet (between committed and head). */
   private readPos: Position;
+  /** Cached entries from `cacheHead` on: a queue without Array.shift (O(n) per call). */
   private cache: Cached[] = [];
+  private cacheHead = 0;
   private cachedReadings = 0;
   /** True once the cache overflowed: entries from here on are read back from disk. */
   private spilled: boolean;
@@ -88,6 +103,7 @@ export class Journal {
     this.head = { seg: last, off: this.trimTornTail(this.fd) };
     this.sizes.set(last, this.head.off);
     this.committed = this.loadCursor(segs[0] ?? last);
+    this.persisted = this.committed;
     this.readPos = { ...this.committed };
     this.spilled = before(this.readPos, this.head);
     this.fsyncTimer = setInterval(() => this.groupFsync(), opts.fsyncIntervalMs);
@@ -119,16 +135,32 @@ export class Journal {
 
   /** Append one entry durably against a process kill. Throws on I/O errors (disk full). */
   append(entry: JournalEntry): void {
-    const buf = Buffer.from(`${JSON.stringify([entry.kind, entry.records])}\n`);
+    let buf: Buffer;
+    if (entry.raw) {
+      // `@<kind>\t<payload>\n`. A raw newline in valid JSON is whitespace (inside strings it
+      // must be escaped), so replacing it with a space keeps one message on one line.
+      const head = `@${entry.raw.kind}\t`;
+      const bytes = entry.raw.bytes;
+      buf = Buffer.allocUnsafe(head.length + bytes.byteLength + 1);
+      buf.write(head, 0, 'latin1');
+      buf.set(bytes, head.length);
+      buf[buf.length - 1] = NL;
+      for (let i = buf.indexOf(NL, head.length); i >= 0 && i < buf.length - 1; ) {
+        buf[i] = SPACE;
+        i = buf.indexOf(NL, i + 1);
+      }
+    } else {
+      buf = Buffer.from(`${JSON.stringify([entry.kind, entry.records])}\n`);
+    }
     if (this.head.off > 0 && this.head.off + buf.length > this.opts.segmentBytes) this.roll();
-    const start = { ...this.head };
+    const start = this.head;
     writeSync(this.fd, buf);
     this.head = { seg: start.seg, off: start.off + buf.length };
     this.sizes.set(start.seg, this.head.off);
     this.dirty = true;
     const n = entry.records.length;
     if (!this.spilled && this.cachedReadings + n <= this.opts.memoryReadings) {
-      this.cache.push({ ...entry, start, end: { ...this.head } });
+      this.cache.push({ kind: entry.kind, records: entry.records, start, end: this.head });
       this.cachedReadings += n;
     } else {
       this.spilled = true;
@@ -138,45 +170,44 @@ export class Journal {
   /** The next entries in order, up to about `maxReadings` readings; undefined when none. */
   take(maxReadings: number): Chunk | undefined {
     if (!this.hasWork) return undefined;
-    const first = this.cache[0];
+    const first = this.cache[this.cacheHead];
     if (first && same(first.start, this.readPos)) {
       const entries: JournalEntry[] = [];
       let readings = 0;
-      while (
-        this.cache.length > 0 &&
-        (entries.length === 0 || readings + this.cache[0]!.records.length <= maxReadings)
-      ) {
-        const e = this.cache.shift()!;
+      while (this.cacheHead < this.cache.length) {
+        const e = this.cache[this.cacheHead]!;
+        if (entries.length > 0 && readings + e.records.length > maxReadings) break;
+        this.cache[this.cacheHead++] = undefined as unknown as Cached;
         entries.push({ kind: e.kind, records: e.records });
         readings += e.records.length;
         this.cachedReadings -= e.records.length;
         this.readPos = e.end;
       }
+      this.compactCache();
       return { entries, readings, end: { ...this.readPos } };
     }
     const chunk = this.readDisk(maxReadings, first?.start ?? this.head);
-    if (same(this.readPos, this.head) && this.cache.length === 0) this.spilled = false;
+    if (same(this.readPos, this.head) && this.cacheHead >= this.cache.length) this.spilled = false;
     return chunk;
   }
 
-  /** Everything up to `end` is stored: persist the cursor and drop finished segments. */
+  /**
+   * Everything up to `end` is stored. The cursor is persisted at once when it moves to another
+   * segment (finished segments are then deleted), else with the next group fsync or at close:
+   * a cursor a little behind after a crash only means a few batches are written again, and
+   * writes are idempotent.
+   */
   commit(end: Position): void {
     this.committed = { ...end };
-    const tmp = join(this.opts.dir, 'cursor.json.tmp');
-    writeFileSync(tmp, JSON.stringify(end));
-    renameSync(tmp, join(this.opts.dir, 'cursor.json'));
-    for (const seg of [...this.sizes.keys()]) {
-      if (seg < end.seg) {
-        unlinkSync(join(this.opts.dir, segName(seg)));
-        this.sizes.delete(seg);
-      }
-    }
+    if (end.seg !== this.persisted.seg) this.persistCursor();
+    else this.cursorDirty = !same(end, this.persisted);
   }
 
   /** Forget what was taken but not committed (after a restart of the writer). */
   rewind(): void {
     this.readPos = { ...this.committed };
     this.cache = [];
+    this.cacheHead = 0;
     this.cachedReadings = 0;
     this.spilled = before(this.readPos, this.head);
   }
@@ -185,12 +216,41 @@ export class Journal {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.fsyncTimer);
+    if (this.cursorDirty) this.persistCursor();
     fsyncSync(this.fd);
     closeSync(this.fd);
   }
 
+  /** Drop the taken slots at the front once they are most of the array. */
+  private compactCache(): void {
+    if (this.cacheHead === this.cache.length) {
+      this.cache = [];
+      this.cacheHead = 0;
+    } else if (this.cacheHead > 1024 && this.cacheHead * 2 > this.cache.length) {
+      this.cache = this.cache.slice(this.cacheHead);
+      this.cacheHead = 0;
+    }
+  }
+
+  private persistCursor(): void {
+    const end = this.committed;
+    const tmp = join(this.opts.dir, 'cursor.json.tmp');
+    writeFileSync(tmp, JSON.stringify(end));
+    renameSync(tmp, join(this.opts.dir, 'cursor.json'));
+    this.persisted = end;
+    this.cursorDirty = false;
+    for (const seg of [...this.sizes.keys()]) {
+      if (seg < end.seg) {
+        unlinkSync(join(this.opts.dir, segName(seg)));
+        this.sizes.delete(seg);
+      }
+    }
+  }
+
   private groupFsync(): void {
-    if (!this.dirty || this.closed) return;
+    if (this.closed) return;
+    if (this.cursorDirty) this.persistCursor();
+    if (!this.dirty) return;
     this.dirty = false;
     fsync(this.fd, () => undefined);
   }
@@ -232,6 +292,18 @@ export class Journal {
     return { seg: oldest, off: 0 };
   }
 
+  /** `@<kind>\t<raw payload>` (decodeRaw) or `[kind, records]` JSON (alarms; older journals). */
+  private parseLine(text: string): JournalEntry {
+    if (text.charCodeAt(0) === AT) {
+      const tab = text.indexOf('\t');
+      if (tab < 0 || !this.opts.decodeRaw) throw new Error('raw journal line without a decoder');
+      return this.opts.decodeRaw(text.slice(1, tab), text.slice(tab + 1));
+    }
+    const [kind, records] = JSON.parse(text) as [string, unknown[]];
+    if (typeof kind !== 'string' || !Array.isArray(records)) throw new Error('not an entry');
+    return { kind, records };
+  }
+
   private readDisk(maxReadings: number, limit: Position): Chunk {
     const entries: JournalEntry[] = [];
     let readings = 0;
@@ -258,9 +330,9 @@ export class Journal {
           while (nl >= 0 && readings < maxReadings) {
             const text = buf.toString('utf8', lineStart, nl);
             try {
-              const [kind, records] = JSON.parse(text) as [string, unknown[]];
-              entries.push({ kind, records });
-              readings += records.length;
+              const entry = this.parseLine(text);
+              entries.push(entry);
+              readings += entry.records.length;
             } catch {
               this.opts.onCorrupt?.({ seg, off: pos + lineStart }, text.slice(0, 200));
             }

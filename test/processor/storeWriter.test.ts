@@ -1,0 +1,128 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createProcessorMetrics } from '../../services/processor/metrics.ts';
+import { StoreWriter } from '../../services/processor/StoreWriter.ts';
+import { Journal } from '../../services/processor/spool/Journal.ts';
+import { silentLogger } from '../../shared/log.ts';
+import { type Store, StoreError } from '../../shared/storage/port.ts';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+/** A store whose telemetry writes the test settles by hand, in any order. */
+function manualStore() {
+  const pending: { ids: number[]; settle: (err?: Error) => void }[] = [];
+  const stored: number[] = [];
+  let arrived: () => void = () => undefined;
+  const store = {
+    kind: 'duckdb',
+    writeTelemetry: (points: readonly unknown[]) =>
+      new Promise<void>((resolve, reject) => {
+        const ids = points.map((p) => (p as { i: number }).i);
+        pending.push({
+          ids,
+          settle: (err) => {
+            if (err) return reject(err);
+            stored.push(...ids);
+            resolve();
+          },
+        });
+        arrived();
+      }),
+  } as unknown as Store;
+  /** Resolves once `n` writes are waiting. */
+  const waiting = (n: number) =>
+    new Promise<void>((resolve) => {
+      const check = () => {
+        if (pending.length >= n) resolve();
+        else arrived = check;
+      };
+      check();
+    });
+  return { store, pending, stored, waiting };
+}
+
+function setup(store: Store) {
+  const dir = mkdtempSync(join(tmpdir(), 'gadelys-writer-'));
+  dirs.push(dir);
+  const journal = Journal.open({
+    dir,
+    segmentBytes: 1 << 20,
+    memoryReadings: 1000,
+    fsyncIntervalMs: 50,
+  });
+  const metrics = createProcessorMetrics({
+    spoolBytes: () => 0,
+    memoryReadings: () => 0,
+    storeUp: () => true,
+    activeAlarms: () => [],
+  });
+  const writer = new StoreWriter(
+    journal,
+    store,
+    {
+      batchSize: 2,
+      flushIntervalMs: 1,
+      retryMinMs: 1,
+      retryMaxMs: 2,
+      spoolDir: dir,
+      maxInFlight: 2,
+    },
+    metrics,
+    silentLogger,
+  );
+  for (let i = 0; i < 4; i++) journal.append({ kind: 'telemetry', records: [{ i }] });
+  return { journal, writer };
+}
+
+/** Yield until everything journaled is committed (no clock involved). */
+async function committedAll(journal: Journal): Promise<void> {
+  while (journal.hasWork || journal.pendingBytes > 0) await new Promise((r) => setImmediate(r));
+}
+
+describe('StoreWriter', () => {
+  it('keeps two writes in flight and commits them in order', async () => {
+    const s = manualStore();
+    const { journal, writer } = setup(s.store);
+    writer.start();
+    await s.waiting(2);
+    expect(s.pending.map((p) => p.ids)).toEqual([
+      [0, 1],
+      [2, 3],
+    ]);
+    // The second finishes first: nothing may be committed past the first yet.
+    s.pending[1]!.settle();
+    await new Promise((r) => setImmediate(r));
+    expect(journal.pendingBytes).toBeGreaterThan(0);
+    s.pending[0]!.settle();
+    await committedAll(journal);
+    expect(journal.pendingBytes).toBe(0);
+    await writer.stop();
+    journal.close();
+  });
+
+  it('after a failed write goes back to the last commit and writes in order from there', async () => {
+    const s = manualStore();
+    const { journal, writer } = setup(s.store);
+    writer.start();
+    await s.waiting(2);
+    s.pending[1]!.settle(); // stored, but after a batch that fails
+    s.pending[0]!.settle(new StoreError('down', true));
+    // Then one write at a time, from the failed batch on.
+    await s.waiting(3);
+    expect(s.pending[2]!.ids).toEqual([0, 1]);
+    s.pending[2]!.settle();
+    await s.waiting(4);
+    expect(s.pending[3]!.ids).toEqual([2, 3]);
+    s.pending[3]!.settle();
+    await committedAll(journal);
+    expect(s.stored).toEqual([2, 3, 0, 1, 2, 3]);
+    expect(journal.pendingBytes).toBe(0);
+    await writer.stop();
+    journal.close();
+  });
+});
