@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { Alarm } from '../../../shared/contract/index.ts';
-import type { Store } from '../../../shared/storage/port.ts';
+import type { LampFilter, Store } from '../../../shared/storage/port.ts';
 import { AlarmAckRequest } from '../api.ts';
 import {
   type GatewayContext,
@@ -27,14 +27,9 @@ export function dataRoutes(ctx: GatewayContext): Router {
   const r = Router();
   const { registry } = ctx;
 
-  function store(): Store {
-    if (!ctx.store) throw new HttpError(503, 'no storage configured');
-    return ctx.store;
-  }
-
-  r.get('/history', requirePermission('read'), async (req, res) => {
-    const q = parseOr400(HistoryQueryParams, req.query, 'query');
-    const filter = scopeFilter(
+  /** The query's lamp filter, narrowed to what the principal may see (403 beyond it). */
+  const filterOf = (req: Parameters<typeof principalOf>[0], q: LampFilter) =>
+    scopeFilter(
       principalOf(req),
       compact({
         lampIds: q.lampIds,
@@ -44,6 +39,15 @@ export function dataRoutes(ctx: GatewayContext): Router {
       }),
       registry,
     );
+
+  function store(): Store {
+    if (!ctx.store) throw new HttpError(503, 'no storage configured');
+    return ctx.store;
+  }
+
+  r.get('/history', requirePermission('read'), async (req, res) => {
+    const q = parseOr400(HistoryQueryParams, req.query, 'query');
+    const filter = filterOf(req, q);
     const { from, to } = windowOf(q, ctx.now(), DAY_MS);
     if (to <= from)
       throw new HttpError(400, 'from must be before to', [{ path: 'from', message: 'after to' }]);
@@ -67,18 +71,8 @@ export function dataRoutes(ctx: GatewayContext): Router {
   });
 
   r.get('/energy', requirePermission('read'), async (req, res) => {
-    const p = principalOf(req);
     const q = parseOr400(EnergyQueryParams, req.query, 'query');
-    const filter = scopeFilter(
-      p,
-      compact({
-        lampIds: q.lampIds,
-        segmentId: q.segmentId,
-        vendorId: q.vendorId,
-        modelId: q.modelId,
-      }),
-      registry,
-    );
+    const filter = filterOf(req, q);
     const { from, to } = windowOf(q, ctx.now(), DAY_MS);
     const rows = await store().energy({ ...filter, from, to, groupBy: q.groupBy });
     res.json({ ok: true, groupBy: q.groupBy, from, to, rows });
@@ -86,16 +80,7 @@ export function dataRoutes(ctx: GatewayContext): Router {
 
   r.get('/events', requirePermission('read'), async (req, res) => {
     const q = parseOr400(WindowQuery, req.query, 'query');
-    const filter = scopeFilter(
-      principalOf(req),
-      compact({
-        lampIds: q.lampIds,
-        segmentId: q.segmentId,
-        vendorId: q.vendorId,
-        modelId: q.modelId,
-      }),
-      registry,
-    );
+    const filter = filterOf(req, q);
     const { from, to } = windowOf(q, ctx.now(), DAY_MS);
     const events = await store().events({ ...filter, from, to, limit: q.limit ?? 1000 });
     res.json({ ok: true, from, to, count: events.length, events });
