@@ -31,6 +31,13 @@ const PER_LAMP_MESSAGES = Number(process.env.BENCH_PER_LAMP ?? 150_000);
 const BATCH_TICKS = Number(process.env.BENCH_BATCH_TICKS ?? 1_000);
 const OUTAGE_S = Number(process.env.BENCH_OUTAGE_S ?? 60);
 const OUTAGE_READINGS_PER_S = Number(process.env.BENCH_OUTAGE_RATE ?? 10_000);
+/**
+ * Phases to run, comma-separated (default all): `per-lamp`, `batched`, `outage`. A skipped
+ * phase skips its broker baseline too; the InfluxDB baseline always runs.
+ */
+const PHASES = new Set(
+  (process.env.BENCH_PHASES ?? 'per-lamp,batched,outage').split(',').map((p) => p.trim()),
+);
 const INFLUX_LINES = 1_000_000;
 /**
  * None: the processor bounds its own heap (main.ts runs it in a worker with a capped old
@@ -258,19 +265,18 @@ export async function run(): Promise<BenchResult> {
   let processor: ReturnType<typeof spawnService> | undefined;
   try {
     progress('baseline: raw broker delivery');
-    const brokerRate = await rawBroker(
-      url,
-      PER_LAMP_MESSAGES,
-      perLampMessage(Date.now() - 3_600_000),
-      filters.allTelemetry,
-    );
+    const brokerRate = PHASES.has('per-lamp')
+      ? await rawBroker(
+          url,
+          PER_LAMP_MESSAGES,
+          perLampMessage(Date.now() - 3_600_000),
+          filters.allTelemetry,
+        )
+      : Number.NaN;
     const batches = registry.segments.length * BATCH_TICKS;
-    const brokerBatchRate = await rawBroker(
-      url,
-      batches,
-      batchMessage(Date.now() - 3_600_000),
-      filters.allBatches,
-    );
+    const brokerBatchRate = PHASES.has('batched')
+      ? await rawBroker(url, batches, batchMessage(Date.now() - 3_600_000), filters.allBatches)
+      : Number.NaN;
     progress('baseline: raw influx writes');
     const influxRate = await rawInflux(influxd);
     metrics['baseline broker QoS1 msg/s'] = Math.round(brokerRate);
@@ -313,76 +319,84 @@ export async function run(): Promise<BenchResult> {
       peakRss = Math.max(peakRss, rssMb(pid));
     }, 250);
 
-    progress('pipeline: per-lamp messages');
-    // Per-lamp QoS1 messages: one reading each.
     let started = performance.now();
-    await publishWindowed(pub, PER_LAMP_MESSAGES, perLampMessage(t0));
-    expected += PER_LAMP_MESSAGES;
-    const perLampT0 = t0;
-    await until(async () => (await stored(influxd, 'bench', perLampT0)) >= PER_LAMP_MESSAGES);
-    const perLamp = PER_LAMP_MESSAGES / ((performance.now() - started) / 1000);
-    metrics['per-lamp readings/s'] = Math.round(perLamp);
+    let perLamp = Number.NaN;
+    if (PHASES.has('per-lamp')) {
+      progress('pipeline: per-lamp messages');
+      // Per-lamp QoS1 messages: one reading each.
+      started = performance.now();
+      await publishWindowed(pub, PER_LAMP_MESSAGES, perLampMessage(t0));
+      expected += PER_LAMP_MESSAGES;
+      const perLampT0 = t0;
+      await until(async () => (await stored(influxd, 'bench', perLampT0)) >= PER_LAMP_MESSAGES);
+      perLamp = PER_LAMP_MESSAGES / ((performance.now() - started) / 1000);
+      metrics['per-lamp readings/s'] = Math.round(perLamp);
+    }
 
-    progress('pipeline: segment batches');
     // Segment batches: every segment's lamps per tick, the real route's batch sizes. Each phase
     // has its own time range, within the contract's 7-day past limit.
     t0 -= 86_400_000;
-    const batchReadings = registry.lamps.length * BATCH_TICKS;
-    started = performance.now();
-    await publishWindowed(pub, batches, batchMessage(t0));
-    const published = performance.now();
-    expected += batchReadings;
-    const batchT0 = t0;
-    await until(async () => (await stored(influxd, 'bench', batchT0)) >= batchReadings);
-    metrics['batched: publishing s / until stored s'] =
-      `${((published - started) / 1000).toFixed(2)} / ${((performance.now() - started) / 1000).toFixed(2)}`;
-    const batched = batchReadings / ((performance.now() - started) / 1000);
-    metrics['batched readings/s'] = Math.round(batched);
-    metrics['readings per batch (mean)'] = Math.round(
-      registry.lamps.length / registry.segments.length,
-    );
-    metrics['processor RSS MB before outage'] = Math.round(peakRss);
-
-    progress(`store outage: ${OUTAGE_S} s`);
-    // Store outage: publish batches at a steady rate while influxd is down, then bring it back.
-    peakRss = 0;
-    await influxd.kill();
-    t0 -= 2 * 86_400_000;
-    const perSecond = Math.max(
-      1,
-      Math.round(OUTAGE_READINGS_PER_S / (registry.lamps.length / registry.segments.length)),
-    );
-    let outageReadings = 0;
-    for (let s = 0; s < OUTAGE_S; s++) {
-      const second = performance.now();
-      await publishWindowed(pub, perSecond, (k) => {
-        const seg = registry.segments[k % registry.segments.length]!;
-        const tick = s * perSecond + k;
-        outageReadings += seg.lampIds.length;
-        return {
-          topic: topics.batch(seg.id),
-          payload: JSON.stringify({
-            segmentId: seg.id,
-            controllerId: seg.controllerId,
-            ts: t0 + tick * 10,
-            readings: seg.lampIds.map((id) => ({ ...reading(id, tick, t0), ts: t0 + tick * 10 })),
-          }),
-        };
-      });
-      const left = 1000 - (performance.now() - second);
-      if (left > 0) await new Promise((r) => setTimeout(r, left));
+    let batched = Number.NaN;
+    if (PHASES.has('batched')) {
+      progress('pipeline: segment batches');
+      const batchReadings = registry.lamps.length * BATCH_TICKS;
+      started = performance.now();
+      await publishWindowed(pub, batches, batchMessage(t0));
+      const published = performance.now();
+      expected += batchReadings;
+      const batchT0 = t0;
+      await until(async () => (await stored(influxd, 'bench', batchT0)) >= batchReadings);
+      metrics['batched: publishing s / until stored s'] =
+        `${((published - started) / 1000).toFixed(2)} / ${((performance.now() - started) / 1000).toFixed(2)}`;
+      batched = batchReadings / ((performance.now() - started) / 1000);
+      metrics['batched readings/s'] = Math.round(batched);
+      metrics['readings per batch (mean)'] = Math.round(
+        registry.lamps.length / registry.segments.length,
+      );
     }
-    expected += outageReadings;
-    metrics['outage s'] = OUTAGE_S;
-    metrics['outage readings'] = outageReadings;
-    metrics['processor peak RSS MB during outage'] = Math.round(peakRss);
-    progress('store back: replay');
-    started = performance.now();
-    await influxd.restart();
-    await until(async () => (await stored(influxd, 'bench')) >= expected, 250);
-    metrics['replay readings/s after outage'] = Math.round(
-      outageReadings / ((performance.now() - started) / 1000),
-    );
+    metrics['processor RSS MB before outage'] = Math.round(peakRss);
+    if (PHASES.has('outage')) {
+      progress(`store outage: ${OUTAGE_S} s`);
+      // Store outage: publish batches at a steady rate while influxd is down, then bring it back.
+      peakRss = 0;
+      await influxd.kill();
+      t0 -= 2 * 86_400_000;
+      const perSecond = Math.max(
+        1,
+        Math.round(OUTAGE_READINGS_PER_S / (registry.lamps.length / registry.segments.length)),
+      );
+      let outageReadings = 0;
+      for (let s = 0; s < OUTAGE_S; s++) {
+        const second = performance.now();
+        await publishWindowed(pub, perSecond, (k) => {
+          const seg = registry.segments[k % registry.segments.length]!;
+          const tick = s * perSecond + k;
+          outageReadings += seg.lampIds.length;
+          return {
+            topic: topics.batch(seg.id),
+            payload: JSON.stringify({
+              segmentId: seg.id,
+              controllerId: seg.controllerId,
+              ts: t0 + tick * 10,
+              readings: seg.lampIds.map((id) => ({ ...reading(id, tick, t0), ts: t0 + tick * 10 })),
+            }),
+          };
+        });
+        const left = 1000 - (performance.now() - second);
+        if (left > 0) await new Promise((r) => setTimeout(r, left));
+      }
+      expected += outageReadings;
+      metrics['outage s'] = OUTAGE_S;
+      metrics['outage readings'] = outageReadings;
+      metrics['processor peak RSS MB during outage'] = Math.round(peakRss);
+      progress('store back: replay');
+      started = performance.now();
+      await influxd.restart();
+      await until(async () => (await stored(influxd, 'bench')) >= expected, 250);
+      metrics['replay readings/s after outage'] = Math.round(
+        outageReadings / ((performance.now() - started) / 1000),
+      );
+    }
     metrics['stored readings'] = await stored(influxd, 'bench');
     metrics['expected readings'] = expected;
     clearInterval(sampler);
@@ -396,7 +410,16 @@ export async function run(): Promise<BenchResult> {
       'batched / raw influx write': batched / influxRate,
     };
     notes.push(
-      `targets: per-lamp >= 25,000 readings/s (${perLamp >= 25_000 ? 'met' : 'NOT met'}), batched >= 100,000 (${batched >= 100_000 ? 'met' : 'NOT met'}), RSS <= 250 MB through the outage (${Number(metrics['processor peak RSS MB during outage']) <= 250 ? 'met' : 'NOT met'})`,
+      `targets: ${[
+        PHASES.has('per-lamp') &&
+          `per-lamp >= 25,000 readings/s (${perLamp >= 25_000 ? 'met' : 'NOT met'})`,
+        PHASES.has('batched') && `batched >= 100,000 (${batched >= 100_000 ? 'met' : 'NOT met'})`,
+        PHASES.has('outage') &&
+          `RSS <= 250 MB through the outage (${Number(metrics['processor peak RSS MB during outage']) <= 250 ? 'met' : 'NOT met'})`,
+      ]
+        .filter(Boolean)
+        .join(', ')}`,
+      `phases: ${[...PHASES].join(', ')}`,
       `${PER_LAMP_MESSAGES} per-lamp messages, ${batches} batches; 2 shared cores, so broker, processor, influxd and the publisher compete`,
       `processor NODE_OPTIONS: ${process.env.BENCH_PROCESSOR_NODE_OPTIONS ?? PROCESSOR_NODE_OPTIONS}`,
       'replay rate includes influxd restart and the writer backoff (up to PROCESSOR_RETRY_MAX_MS)',

@@ -7,9 +7,14 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../shared/log.ts';
-import { type Store, StoreError } from '../../shared/storage/port.ts';
+import {
+  type EncodedRecords,
+  type Store,
+  StoreError,
+  type WriteKind,
+} from '../../shared/storage/port.ts';
 import type { ProcessorMetrics } from './metrics.ts';
-import type { Chunk, Journal, JournalEntry } from './spool/Journal.ts';
+import { type Chunk, entrySize, type Journal, type JournalEntry } from './spool/Journal.ts';
 
 export interface WriterOptions {
   batchSize: number;
@@ -21,10 +26,8 @@ export interface WriterOptions {
   maxInFlight: number;
 }
 
-type Kind = 'telemetry' | 'event' | 'status' | 'ack' | 'alarm';
-
 async function writeGroup(store: Store, kind: string, records: never[]): Promise<void> {
-  switch (kind as Kind) {
+  switch (kind as WriteKind) {
     case 'telemetry':
       return store.writeTelemetry(records);
     case 'event':
@@ -60,6 +63,12 @@ export class StoreWriter {
     return this.up;
   }
 
+  /** How long the oldest write in flight has been waiting for the store, ms (0: none). */
+  get oldestWriteMs(): number {
+    const head = this.inFlight[0];
+    return head ? performance.now() - head.started : 0;
+  }
+
   start(): void {
     this.loop ??= this.run();
   }
@@ -90,7 +99,7 @@ export class StoreWriter {
     await this.loop;
   }
 
-  private inFlight: { chunk: Chunk; result: Promise<unknown> }[] = [];
+  private inFlight: { chunk: Chunk; result: Promise<unknown>; started: number }[] = [];
 
   private get busy(): boolean {
     return this.inFlight.length > 0;
@@ -112,17 +121,32 @@ export class StoreWriter {
 
   /** One attempt at one chunk; resolves with the error instead of rejecting. */
   private attempt(chunk: Chunk): Promise<unknown> {
-    const groups = new Map<string, never[]>();
+    const groups = new Map<string, { records: never[]; encoded: EncodedRecords[] }>();
     for (const e of chunk.entries) {
-      const list = groups.get(e.kind);
-      if (list) for (const r of e.records) list.push(r as never);
-      else groups.set(e.kind, [...(e.records as never[])]);
+      let group = groups.get(e.kind);
+      if (!group) {
+        group = { records: [], encoded: [] };
+        groups.set(e.kind, group);
+      }
+      if (e.encoded) group.encoded.push(e.encoded);
+      for (const r of e.records) group.records.push(r as never);
     }
     const started = performance.now();
     return (async () => {
-      for (const [kind, records] of groups) {
-        await writeGroup(this.store, kind, records);
-        this.metrics.stored.inc({ kind }, records.length);
+      for (const [kind, { records, encoded }] of groups) {
+        if (records.length > 0) {
+          await writeGroup(this.store, kind, records);
+          this.metrics.stored.inc({ kind }, records.length);
+        }
+        if (encoded.length > 0) {
+          if (!this.store.writeEncoded)
+            throw new StoreError(`the ${this.store.kind} store cannot write encoded`, false);
+          await this.store.writeEncoded(kind as WriteKind, encoded);
+          this.metrics.stored.inc(
+            { kind },
+            encoded.reduce((n, p) => n + p.count, 0),
+          );
+        }
       }
       this.metrics.writeSeconds.observe((performance.now() - started) / 1000);
       this.metrics.batchRecords.observe(chunk.readings);
@@ -147,7 +171,7 @@ export class StoreWriter {
         const chunk = this.journal.take(this.opts.batchSize);
         if (!chunk) break;
         this.sinceTake = 0;
-        this.inFlight.push({ chunk, result: this.attempt(chunk) });
+        this.inFlight.push({ chunk, result: this.attempt(chunk), started: performance.now() });
       }
       const head = this.inFlight[0];
       if (!head) {
@@ -202,14 +226,18 @@ export class StoreWriter {
   }
 
   private setAside(entries: JournalEntry[], err: Error): void {
-    const n = entries.reduce((sum, e) => sum + e.records.length, 0);
+    const n = entries.reduce((sum, e) => sum + entrySize(e), 0);
     this.metrics.setAside.inc(n);
     this.log.error(
       { err: err.message, records: n },
       'store refused a batch; set aside in rejected.jsonl',
     );
     const lines = entries.map((e) =>
-      JSON.stringify({ error: err.message, kind: e.kind, records: e.records }),
+      JSON.stringify(
+        e.encoded
+          ? { error: err.message, kind: e.kind, encoded: e.encoded.body }
+          : { error: err.message, kind: e.kind, records: e.records },
+      ),
     );
     appendFileSync(join(this.opts.spoolDir, 'rejected.jsonl'), `${lines.join('\n')}\n`);
   }

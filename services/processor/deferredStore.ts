@@ -3,6 +3,7 @@
  * journals, and acknowledges) while the store is still down; the writer's retries open it later.
  */
 import { type Store, StoreError } from '../../shared/storage/port.ts';
+import { encodeLines, MEASUREMENTS, type PrefixCache } from '../../shared/storage/schema.ts';
 
 export function deferredStore(kind: Store['kind'], open: () => Promise<Store>): Store {
   let opening: Promise<Store> | undefined;
@@ -13,8 +14,22 @@ export function deferredStore(kind: Store['kind'], open: () => Promise<Store>): 
     });
     return opening;
   };
+  // InfluxDB's encoding (line protocol) needs no server, so it is offered before the store opens.
+  const prefixes: PrefixCache = new Map();
+  const encoded: Pick<Store, 'encode' | 'writeEncoded'> =
+    kind === 'influxdb'
+      ? {
+          encode: (k, records) => encodeLines(MEASUREMENTS[k], records, prefixes),
+          writeEncoded: async (k, parts) => {
+            const s = await store();
+            if (!s.writeEncoded) throw new StoreError(`${kind} store cannot write encoded`, false);
+            return s.writeEncoded(k, parts);
+          },
+        }
+      : {};
   return {
     kind,
+    ...encoded,
     writeTelemetry: async (p) => (await store()).writeTelemetry(p),
     writeEvents: async (e) => (await store()).writeEvents(e),
     writeStatus: async (s) => (await store()).writeStatus(s),

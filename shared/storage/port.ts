@@ -99,6 +99,16 @@ export interface StoreHealth {
   detail?: string;
 }
 
+/** What a store writes, one measurement each (the processor's journal kinds). */
+export type WriteKind = 'telemetry' | 'event' | 'status' | 'ack' | 'alarm';
+
+/** Records already encoded for one store's write path (InfluxDB: line protocol). Opaque. */
+export interface EncodedRecords {
+  readonly body: string;
+  /** Records it was made of (readings, for batching and counting). */
+  readonly count: number;
+}
+
 /**
  * Writes are idempotent: a point is identified by kind, lamp tags and device timestamp, so
  * writing the same batch twice stores it once. Reads validate every parameter (StoreQueryError)
@@ -111,6 +121,13 @@ export interface Store {
   writeStatus(status: readonly StoredStatus[]): Promise<void>;
   writeAcks(acks: readonly StoredAck[]): Promise<void>;
   writeAlarms(alarms: readonly Alarm[]): Promise<void>;
+  /**
+   * Optional write fast path, for a store with a text wire format: encode records once, when
+   * they arrive, and keep only the encoding queued (no object copies held until the write).
+   * `writeEncoded` stores exactly what the matching `write*` call would have stored.
+   */
+  encode?(kind: WriteKind, records: readonly object[]): EncodedRecords;
+  writeEncoded?(kind: WriteKind, parts: readonly EncodedRecords[]): Promise<void>;
   /** The newest reading of each lamp matching the filter. */
   latest(filter: LampFilter): Promise<StoredTelemetry[]>;
   history(query: HistoryQuery): Promise<HistorySeries[]>;

@@ -122,32 +122,51 @@ const PREFIX_CACHE_MAX = 100_000;
  * is built once and kept (a lamp's tags repeat in every reading). Returns the body and its line
  * count; records without a field are left out as in `toLine`.
  */
+/**
+ * Escaped line prefixes (`measurement,tag=v,...`) by measurement, then by the first tag's value
+ * (the lamp or alarm id): no key is built per record, and measurements never share an entry.
+ */
+export type PrefixCache = Map<string, Map<string, { values: unknown[]; prefix: string }>>;
+
 export function toLines(
   measurement: Measurement,
   records: readonly Readonly<Record<string, unknown>>[],
-  cache: Map<string, string> = new Map(),
+  caches: PrefixCache = new Map(),
 ): { body: string; lines: number } {
   const schema = SCHEMA[measurement];
   const tags = schema.tags;
   const fieldList = FIELD_LIST[measurement];
-  let body = '';
-  let lines = 0;
+  const firstTag = tags[0] as string;
+  let cache = caches.get(measurement);
+  if (!cache) {
+    cache = new Map();
+    caches.set(measurement, cache);
+  }
+  // Lines are collected and joined once: `body += line` would build a rope of thousands of
+  // nodes, and bodies are kept queued (the processor encodes at ingest), so they must be flat.
+  const out: string[] = [];
   for (const record of records) {
-    let key = '';
-    for (const tag of tags) {
-      const v = record[tag];
-      key += typeof v === 'string' ? `${v}\u0000` : '\u0000';
+    const first = record[firstTag];
+    const key = typeof first === 'string' ? first : '';
+    let hit = cache.get(key);
+    for (let i = 0; hit && i < tags.length; i++) {
+      const v = record[tags[i] as string];
+      if (v !== hit.values[i] && (typeof v === 'string' || typeof hit.values[i] === 'string'))
+        hit = undefined;
     }
-    let prefix = cache.get(key);
-    if (prefix === undefined) {
-      prefix = measurement;
+    if (hit === undefined) {
+      let prefix: string = measurement;
+      const values: unknown[] = [];
       for (const tag of tags) {
         const v = record[tag];
+        values.push(typeof v === 'string' ? v : undefined);
         if (typeof v === 'string' && v.length > 0) prefix += `,${tag}=${escapeTag(v)}`;
       }
       if (cache.size >= PREFIX_CACHE_MAX) cache.clear();
-      cache.set(key, prefix);
+      hit = { values, prefix: flat(prefix) };
+      cache.set(key, hit);
     }
+    const prefix = hit.prefix;
     let fields = '';
     for (const [name, type] of fieldList) {
       const v = record[name];
@@ -160,11 +179,14 @@ export function toLines(
         fields += fields.length === 0 ? `${name}=${text}` : `,${name}=${text}`;
     }
     if (fields.length === 0) continue;
-    const line = `${prefix} ${fields} ${Math.trunc(record.ts as number)}`;
-    body = lines === 0 ? line : `${body}\n${line}`;
-    lines++;
+    out.push(`${prefix} ${fields} ${Math.trunc(record.ts as number)}`);
   }
-  return { body, lines };
+  return { body: out.length === 1 ? flat(out[0] as string) : out.join('\n'), lines: out.length };
+}
+
+/** A flat copy of a string built by concatenation (a one-element join copies it). */
+function flat(s: string): string {
+  return [s, ''].join('').slice(0, s.length);
 }
 
 /** Drop nulls from a row read back from a store, so it matches the optional members of a schema. */
@@ -172,4 +194,17 @@ export function compact(row: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(row)) if (v !== null && v !== undefined) out[k] = v;
   return out;
+}
+
+/**
+ * Records of one write kind as line protocol, for `Store.encode` (kinds are measurements). The
+ * count is the records given (a record without a field adds no line, as in `toLines`).
+ */
+export function encodeLines(
+  kind: Measurement,
+  records: readonly object[],
+  cache: PrefixCache,
+): { body: string; count: number } {
+  const { body } = toLines(kind, records as unknown as Record<string, unknown>[], cache);
+  return { body, count: records.length };
 }

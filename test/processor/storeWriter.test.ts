@@ -125,4 +125,72 @@ describe('StoreWriter', () => {
     await writer.stop();
     journal.close();
   });
+
+  it('writes encoded entries, cached or read back from disk, in order and counted', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gadelys-writer-'));
+    dirs.push(dir);
+    const encode = (ids: number[]) => ({
+      body: ids.map((i) => `p${i}`).join('\n'),
+      count: ids.length,
+    });
+    // The cache holds two readings: the rest spill and come back through decodeRaw.
+    const journal = Journal.open({
+      dir,
+      segmentBytes: 1 << 20,
+      memoryReadings: 2,
+      fsyncIntervalMs: 50,
+      decodeRaw: (kind, text) => ({
+        kind: kind === 'batch' ? 'telemetry' : kind,
+        records: [],
+        encoded: encode(JSON.parse(text) as number[]),
+      }),
+    });
+    const written: string[] = [];
+    const store = {
+      kind: 'influxdb',
+      writeEncoded: async (kind: string, parts: { body: string; count: number }[]) => {
+        for (const p of parts) written.push(...p.body.split('\n').map((l) => `${kind}:${l}`));
+      },
+    } as unknown as Store;
+    const metrics = createProcessorMetrics({
+      spoolBytes: () => 0,
+      memoryReadings: () => 0,
+      storeUp: () => true,
+      activeAlarms: () => [],
+    });
+    const writer = new StoreWriter(
+      journal,
+      store,
+      {
+        batchSize: 4,
+        flushIntervalMs: 1,
+        retryMinMs: 1,
+        retryMaxMs: 2,
+        spoolDir: dir,
+        maxInFlight: 2,
+      },
+      metrics,
+      silentLogger,
+    );
+    for (const ids of [[0, 1], [2], [3, 4], [5]]) {
+      journal.append({
+        kind: 'telemetry',
+        records: [],
+        encoded: encode(ids),
+        raw: { kind: 'batch', bytes: Buffer.from(JSON.stringify(ids)) },
+      });
+    }
+    expect(() => journal.append({ kind: 'alarm', records: [], encoded: encode([9]) })).toThrow(
+      /raw payload/,
+    );
+    writer.start();
+    await committedAll(journal);
+    await writer.stop();
+    journal.close();
+    expect(written).toEqual([0, 1, 2, 3, 4, 5].map((i) => `telemetry:p${i}`));
+    const stored = await metrics.registry.getSingleMetricAsString(
+      'gadelys_processor_stored_records_total',
+    );
+    expect(stored).toContain('kind="telemetry"} 6');
+  });
 });

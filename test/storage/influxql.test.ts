@@ -12,7 +12,13 @@ import {
 } from '../../shared/storage/influxdb/influxStore.ts';
 import { v1WritePath } from '../../shared/storage/influxdb/transport.ts';
 import { HistoryQuerySchema } from '../../shared/storage/queries.ts';
-import { escapeStringField, escapeTag, toLine, toLines } from '../../shared/storage/schema.ts';
+import {
+  escapeStringField,
+  escapeTag,
+  type PrefixCache,
+  toLine,
+  toLines,
+} from '../../shared/storage/schema.ts';
 import { influxQuery, startInfluxd, type TestInfluxd } from '../helpers/influxd.ts';
 import { reading, T0 } from './storeContract.ts';
 
@@ -66,7 +72,7 @@ describe('line protocol', () => {
         },
         { measurement: 'alarm', r: { alarmId: 'x', type: 'commsLost', state: 'cleared', ts: T0 } },
       ];
-    const cache = new Map<string, string>();
+    const cache: PrefixCache = new Map();
     for (const m of ['telemetry', 'alarm', 'status'] as const) {
       const mine = records.filter((x) => x.measurement === m).map((x) => x.r);
       const one = mine
@@ -77,6 +83,16 @@ describe('line protocol', () => {
         expect(toLines(m, mine, cache)).toEqual({ body: one.join('\n'), lines: one.length });
       }
     }
+  });
+  it('keeps one prefix cache per measurement: a lamp with the same tags in two measurements', () => {
+    const cache: PrefixCache = new Map();
+    const tags = { lampId: 'DOLL-0001', segmentId: 's', vendorId: 'v', modelId: 'm' };
+    const status = { ...tags, state: 'online', ts: T0 };
+    toLines('telemetry', [{ ...reading(0, 1), ...tags }], cache);
+    expect(toLines('status', [status], cache).body).toBe(toLine('status', status, T0));
+    // Same lamp, another tag value: a new prefix, not the cached one.
+    const moved = { ...status, segmentId: 't' };
+    expect(toLines('status', [moved], cache).body).toBe(toLine('status', moved, T0));
   });
 });
 

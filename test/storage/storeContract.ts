@@ -93,6 +93,40 @@ export function storeContract(
       expect(byVendor.map((r) => r.lampId)).toEqual(['DOLL-0001']);
     });
 
+    it('writes encoded records (the optional fast path) as the record writes would', async () => {
+      // Both members or neither.
+      expect(typeof store.encode).toBe(typeof store.writeEncoded);
+      if (!store.encode || !store.writeEncoded) return;
+      const parts = LAMPS.map((_, l) =>
+        store.encode?.(
+          'telemetry',
+          Array.from({ length: 10 }, (_, i) => reading(l, i)),
+        ),
+      ).filter((p) => p !== undefined);
+      expect(parts.map((p) => p.count)).toEqual([10, 10, 10]);
+      await store.writeEncoded('telemetry', parts);
+      // Replayed encoded parts store once; a status of the same lamp keeps its own measurement.
+      await store.writeEncoded('telemetry', parts.slice(0, 1));
+      await store.writeEncoded('status', [
+        store.encode('status', [{ ...LAMPS[0], ts: T0, state: 'online' }]),
+      ]);
+      const latest = await store.latest({});
+      expect(latest.sort((a, b) => a.lampId.localeCompare(b.lampId))).toEqual([
+        reading(0, 9),
+        reading(1, 9),
+        reading(2, 9),
+      ]);
+      const hist = await store.history({
+        field: 'activePower',
+        agg: 'max',
+        from: T0,
+        to: T0 + 10 * MIN,
+        bucketMs: 10 * MIN,
+        lampIds: ['DOLL-0001'],
+      });
+      expect(hist).toEqual([{ lampId: 'DOLL-0001', points: [{ t: T0, value: 19 }] }]);
+    });
+
     it('stores a replayed point once and lets a rewrite replace it', async () => {
       const batch = tenReadings();
       await store.writeTelemetry(batch);

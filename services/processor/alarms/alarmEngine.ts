@@ -241,7 +241,8 @@ export function createAlarmEngine(settings: AlarmSettings, deps: AlarmDeps): Ala
           ? `${t.activePower} W at ${t.actualLevel} %, expected ${expected.toFixed(1)} W (+-${settings.powerTolerance * 100} %)`
           : undefined;
       const burning = t.actualLevel > 0 && t.activePower > model.standbyPowerW * 1.5 + 1;
-      const altitude = deps.sunAltitude(t.ts, lamp.lat, lamp.lon);
+      // The sun's position (suncalc, ~0.3 us) matters only for a lamp that is on.
+      const altitude = burning ? deps.sunAltitude(t.ts, lamp.lat, lamp.lon) : Number.NaN;
       s.dayBurning = burning && altitude > settings.dayAltitudeDeg;
       if (s.dayBurning)
         s.detail.dayBurning = `on at ${t.actualLevel} % with the sun ${altitude.toFixed(1)} deg up`;

@@ -28,7 +28,13 @@ import { join } from 'node:path';
 
 export interface JournalEntry {
   kind: string;
+  /** The records; empty when `encoded` holds them. */
   records: unknown[];
+  /**
+   * The records already encoded for the store (`Store.encode`), kept instead of the decoded
+   * objects while the entry waits for its write.
+   */
+  encoded?: { readonly body: string; readonly count: number };
   /**
    * The message exactly as received (already validated). When present it is what goes to disk,
    * instead of re-serialising `records`: the decoded records stay in the memory cache, and a read
@@ -65,6 +71,9 @@ const AT = 0x40;
 const segName = (seg: number) => `${String(seg).padStart(12, '0')}.journal`;
 const before = (a: Position, b: Position) => a.seg < b.seg || (a.seg === b.seg && a.off < b.off);
 const same = (a: Position, b: Position) => a.seg === b.seg && a.off === b.off;
+
+/** Readings (records) in an entry, encoded or not. */
+export const entrySize = (e: JournalEntry): number => e.encoded?.count ?? e.records.length;
 
 interface Cached extends JournalEntry {
   start: Position;
@@ -150,6 +159,8 @@ export class Journal {
         i = buf.indexOf(NL, i + 1);
       }
     } else {
+      // Only the raw payload can bring encoded records back from disk.
+      if (entry.encoded) throw new Error('an encoded journal entry needs its raw payload');
       buf = Buffer.from(`${JSON.stringify([entry.kind, entry.records])}\n`);
     }
     if (this.head.off > 0 && this.head.off + buf.length > this.opts.segmentBytes) this.roll();
@@ -158,9 +169,15 @@ export class Journal {
     this.head = { seg: start.seg, off: start.off + buf.length };
     this.sizes.set(start.seg, this.head.off);
     this.dirty = true;
-    const n = entry.records.length;
+    const n = entrySize(entry);
     if (!this.spilled && this.cachedReadings + n <= this.opts.memoryReadings) {
-      this.cache.push({ kind: entry.kind, records: entry.records, start, end: this.head });
+      this.cache.push({
+        kind: entry.kind,
+        records: entry.records,
+        encoded: entry.encoded,
+        start,
+        end: this.head,
+      });
       this.cachedReadings += n;
     } else {
       this.spilled = true;
@@ -176,11 +193,16 @@ export class Journal {
       let readings = 0;
       while (this.cacheHead < this.cache.length) {
         const e = this.cache[this.cacheHead]!;
-        if (entries.length > 0 && readings + e.records.length > maxReadings) break;
+        const n = entrySize(e);
+        if (entries.length > 0 && readings + n > maxReadings) break;
         this.cache[this.cacheHead++] = undefined as unknown as Cached;
-        entries.push({ kind: e.kind, records: e.records });
-        readings += e.records.length;
-        this.cachedReadings -= e.records.length;
+        entries.push(
+          e.encoded
+            ? { kind: e.kind, records: e.records, encoded: e.encoded }
+            : { kind: e.kind, records: e.records },
+        );
+        readings += n;
+        this.cachedReadings -= n;
         this.readPos = e.end;
       }
       this.compactCache();
@@ -332,7 +354,7 @@ export class Journal {
             try {
               const entry = this.parseLine(text);
               entries.push(entry);
-              readings += entry.records.length;
+              readings += entrySize(entry);
             } catch {
               this.opts.onCorrupt?.({ seg, off: pos + lineStart }, text.slice(0, 200));
             }
