@@ -46,6 +46,25 @@ function manualStore() {
   return { store, pending, stored, waiting };
 }
 
+/** A writer with fast timers and two writes in flight. */
+function createWriter(journal: Journal, store: Store, dir: string, batchSize: number) {
+  const metrics = createProcessorMetrics({
+    spoolBytes: () => 0,
+    memoryReadings: () => 0,
+    storeUp: () => true,
+    activeAlarms: () => [],
+  });
+  const options = {
+    batchSize,
+    flushIntervalMs: 1,
+    retryMinMs: 1,
+    retryMaxMs: 2,
+    spoolDir: dir,
+    maxInFlight: 2,
+  };
+  return { writer: new StoreWriter(journal, store, options, metrics, silentLogger), metrics };
+}
+
 function setup(store: Store) {
   const dir = mkdtempSync(join(tmpdir(), 'gadelys-writer-'));
   dirs.push(dir);
@@ -55,26 +74,7 @@ function setup(store: Store) {
     memoryReadings: 1000,
     fsyncIntervalMs: 50,
   });
-  const metrics = createProcessorMetrics({
-    spoolBytes: () => 0,
-    memoryReadings: () => 0,
-    storeUp: () => true,
-    activeAlarms: () => [],
-  });
-  const writer = new StoreWriter(
-    journal,
-    store,
-    {
-      batchSize: 2,
-      flushIntervalMs: 1,
-      retryMinMs: 1,
-      retryMaxMs: 2,
-      spoolDir: dir,
-      maxInFlight: 2,
-    },
-    metrics,
-    silentLogger,
-  );
+  const { writer } = createWriter(journal, store, dir, 2);
   for (let i = 0; i < 4; i++) journal.append({ kind: 'telemetry', records: [{ i }] });
   return { journal, writer };
 }
@@ -152,26 +152,7 @@ describe('StoreWriter', () => {
         for (const p of parts) written.push(...p.body.split('\n').map((l) => `${kind}:${l}`));
       },
     } as unknown as Store;
-    const metrics = createProcessorMetrics({
-      spoolBytes: () => 0,
-      memoryReadings: () => 0,
-      storeUp: () => true,
-      activeAlarms: () => [],
-    });
-    const writer = new StoreWriter(
-      journal,
-      store,
-      {
-        batchSize: 4,
-        flushIntervalMs: 1,
-        retryMinMs: 1,
-        retryMaxMs: 2,
-        spoolDir: dir,
-        maxInFlight: 2,
-      },
-      metrics,
-      silentLogger,
-    );
+    const { writer, metrics } = createWriter(journal, store, dir, 4);
     for (const ids of [[0, 1], [2], [3, 4], [5]]) {
       journal.append({
         kind: 'telemetry',
