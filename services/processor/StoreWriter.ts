@@ -235,7 +235,11 @@ export class StoreWriter {
     const lines = entries.map((e) =>
       JSON.stringify(
         e.encoded
-          ? { error: err.message, kind: e.kind, encoded: e.encoded.body }
+          ? {
+              error: err.message,
+              kind: e.kind,
+              encoded: Buffer.from(e.encoded.body).toString('utf8'),
+            }
           : { error: err.message, kind: e.kind, records: e.records },
       ),
     );

@@ -5,6 +5,7 @@
  * overwrites itself in InfluxDB and hits the primary key in DuckDB: no duplicates.
  */
 import { TELEMETRY_FIELDS } from '../contract/telemetry.ts';
+import type { EncodedRecords } from './port.ts';
 
 export const MEASUREMENTS = {
   telemetry: 'telemetry',
@@ -204,7 +205,7 @@ export function encodeLines(
   kind: Measurement,
   records: readonly object[],
   cache: PrefixCache,
-): { body: string; count: number } {
+): EncodedRecords {
   const { body } = toLines(kind, records as unknown as Record<string, unknown>[], cache);
-  return { body, count: records.length };
+  return { body: Buffer.from(body, 'utf8'), count: records.length };
 }

@@ -130,7 +130,7 @@ describe('StoreWriter', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gadelys-writer-'));
     dirs.push(dir);
     const encode = (ids: number[]) => ({
-      body: ids.map((i) => `p${i}`).join('\n'),
+      body: Buffer.from(ids.map((i) => `p${i}`).join('\n')),
       count: ids.length,
     });
     // The cache holds two readings: the rest spill and come back through decodeRaw.
@@ -148,8 +148,11 @@ describe('StoreWriter', () => {
     const written: string[] = [];
     const store = {
       kind: 'influxdb',
-      writeEncoded: async (kind: string, parts: { body: string; count: number }[]) => {
-        for (const p of parts) written.push(...p.body.split('\n').map((l) => `${kind}:${l}`));
+      writeEncoded: async (kind: string, parts: { body: Uint8Array; count: number }[]) => {
+        for (const p of parts) {
+          const lines = Buffer.from(p.body).toString('utf8').split('\n');
+          written.push(...lines.map((l) => `${kind}:${l}`));
+        }
       },
     } as unknown as Store;
     const { writer, metrics } = createWriter(journal, store, dir, 4);

@@ -25,6 +25,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import type { EncodedRecords } from '../../../shared/storage/port.ts';
 
 export interface JournalEntry {
   kind: string;
@@ -34,7 +35,7 @@ export interface JournalEntry {
    * The records already encoded for the store (`Store.encode`), kept instead of the decoded
    * objects while the entry waits for its write.
    */
-  encoded?: { readonly body: string; readonly count: number };
+  encoded?: EncodedRecords;
   /**
    * The message exactly as received (already validated). When present it is what goes to disk,
    * instead of re-serialising `records`: the decoded records stay in the memory cache, and a read

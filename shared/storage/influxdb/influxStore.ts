@@ -34,6 +34,8 @@ import {
 } from './influxql.ts';
 import { v1Transport } from './transport.ts';
 
+const NEWLINE = Buffer.from('\n');
+
 export interface InfluxStoreOptions {
   url: string;
   /** 1.x database (3.x database, 2.x bucket: the name /query maps through DBRP). */
@@ -217,10 +219,12 @@ export async function createInfluxStore(opts: InfluxStoreOptions): Promise<Store
     gzipThreshold:
       opts.gzipThreshold ?? (isLoopback(url) ? undefined : INFLUX_DEFAULTS.gzipThreshold),
   };
-  const send = (body: string): Promise<void> =>
+  // The Node transport sends `Buffer.from(body, 'utf-8')`, which takes a Buffer as well: encoded
+  // bodies go out as the bytes they are, never turned back into a string (see EncodedRecords).
+  const send = (body: string | Buffer): Promise<void> =>
     new Promise((resolve, reject) => {
       let status: number | undefined;
-      client.transport.send(writePath, body, sendOptions, {
+      client.transport.send(writePath, body as string, sendOptions, {
         responseStarted(_headers, statusCode) {
           status = statusCode;
         },
@@ -237,7 +241,7 @@ export async function createInfluxStore(opts: InfluxStoreOptions): Promise<Store
   );
   let needsDatabase = false;
 
-  const writeBodies = (bodies: string[]): Promise<void> => {
+  const writeBodies = (bodies: (string | Buffer)[]): Promise<void> => {
     // The least busy lane; each runs its writes one after the other.
     const w = writers.reduce((a, b) => (b.queued < a.queued ? b : a));
     const run = async () => {
@@ -279,19 +283,20 @@ export async function createInfluxStore(opts: InfluxStoreOptions): Promise<Store
     encodeLines(MEASUREMENTS[kind], records, prefixes);
   // Encoded parts joined into bodies of at most `maxLines` records each.
   const writeEncoded = (_kind: WriteKind, parts: readonly EncodedRecords[]) => {
-    const bodies: string[] = [];
-    let group: string[] = [];
+    const bodies: Buffer[] = [];
+    let group: Uint8Array[] = [];
     let lines = 0;
     for (const p of parts) {
       if (p.body.length === 0) continue;
       if (lines > 0 && lines + p.count > maxLines) {
-        bodies.push(group.join('\n'));
+        bodies.push(Buffer.concat(group));
         [group, lines] = [[], 0];
       }
+      if (group.length > 0) group.push(NEWLINE);
       group.push(p.body);
       lines += p.count;
     }
-    if (group.length > 0) bodies.push(group.join('\n'));
+    if (group.length > 0) bodies.push(Buffer.concat(group));
     return bodies.length > 0 ? writeBodies(bodies) : Promise.resolve();
   };
 
