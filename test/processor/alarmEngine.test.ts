@@ -115,6 +115,29 @@ describe('alarm engine', () => {
     ).toEqual([`cleared dayBurning:${lamp.id}`]);
   });
 
+  it('asks for the sun once per lamp and minute of device time, and follows it after that', () => {
+    let altitude = -10;
+    const asked: number[] = [];
+    const e = createAlarmEngine(SETTINGS, {
+      registry,
+      sunAltitude: (ts) => {
+        asked.push(ts);
+        return altitude;
+      },
+    });
+    for (let s = 0; s < 60; s++) {
+      expect(e.onTelemetry(reading(lamp.id, { ts: T0 + s * 1000 }), T0 + s * 1000)).toEqual([]);
+    }
+    expect(asked).toEqual([T0]);
+    altitude = 10; // sunrise: seen within a minute of device time
+    const later = T0 + 61_000;
+    expect(summary(e.onTelemetry(reading(lamp.id, { ts: later }), later))).toEqual([
+      `raised dayBurning:${lamp.id}`,
+    ]);
+    expect(asked).toEqual([T0, later]);
+    expect(e.active()[0]?.detail).toBe('on at 50 % with the sun 10.0 deg up');
+  });
+
   it('raises comms lost after N silent intervals and clears on the next report', () => {
     const e = engine();
     e.onTelemetry(reading(lamp.id), T0);

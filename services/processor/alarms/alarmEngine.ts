@@ -37,17 +37,37 @@ const SEVERITY: Record<AlarmType, Alarm['severity']> = {
   segmentSupplyLoss: 'critical',
 };
 
+/**
+ * The sun moves at most ~0.25 deg a minute: one position per lamp and minute of device time is
+ * close enough for day-burning (a threshold in degrees) and saves suncalc on most readings.
+ */
+const SUN_REUSE_MS = 60_000;
+
+/** What the latest reading showed, kept as numbers: alarm texts are written only on a change. */
+interface Measured {
+  power: number;
+  target: number;
+  actual: number;
+  /** Expected power at the target level (lamp failure) and at the actual level (deviation). */
+  expectedOn: number;
+  expected: number;
+  altitude: number;
+}
+
 interface LampState {
   lastSeen?: number;
   failed: boolean;
   failedByEvent: boolean;
-  powerOff?: string;
+  powerOff: boolean;
   dayBurning: boolean;
   dayBurningByEvent: boolean;
   supplyLoss: boolean;
   supplyLossByEvent: boolean;
   offline: boolean;
+  /** Texts the lamp sent with its own events. */
   detail: Partial<Record<AlarmType, string>>;
+  measured: Measured;
+  sun: { ts: number; altitude: number };
 }
 
 /** The telemetry-driven conditions of a lamp as bits, to see cheaply whether a reading changed any. */
@@ -82,12 +102,15 @@ export function createAlarmEngine(settings: AlarmSettings, deps: AlarmDeps): Ala
       s = {
         failed: false,
         failedByEvent: false,
+        powerOff: false,
         dayBurning: false,
         dayBurningByEvent: false,
         supplyLoss: false,
         supplyLossByEvent: false,
         offline: false,
         detail: {},
+        measured: { power: 0, target: 0, actual: 0, expectedOn: 0, expected: 0, altitude: 0 },
+        sun: { ts: Number.NEGATIVE_INFINITY, altitude: 0 },
       };
       lamps.set(lampId, s);
     }
@@ -143,15 +166,23 @@ export function createAlarmEngine(settings: AlarmSettings, deps: AlarmDeps): Ala
     const overdue = [...(pending.get(lampId) ?? new Map<string, number>())].filter(
       ([, d]) => d <= now,
     );
+    const m = s.measured;
     const want: Record<AlarmType, string | undefined> = {
       lampFailure:
         !hidden && (s.failed || s.failedByEvent)
-          ? (s.detail.lampFailure ?? 'lamp failure')
+          ? s.failed
+            ? `${m.power} W at level ${m.target} %, expected ${m.expectedOn.toFixed(1)} W`
+            : (s.detail.lampFailure ?? 'lamp failure')
           : undefined,
-      powerDeviation: !hidden && !s.failed && s.powerOff ? s.powerOff : undefined,
+      powerDeviation:
+        !hidden && !s.failed && s.powerOff
+          ? `${m.power} W at ${m.actual} %, expected ${m.expected.toFixed(1)} W (+-${settings.powerTolerance * 100} %)`
+          : undefined,
       dayBurning:
         s.dayBurning || s.dayBurningByEvent
-          ? (s.detail.dayBurning ?? 'burning in daylight')
+          ? s.dayBurning
+            ? `on at ${m.actual} % with the sun ${m.altitude.toFixed(1)} deg up`
+            : (s.detail.dayBurning ?? 'burning in daylight')
           : undefined,
       commsLost:
         !hidden && silent(s, now)
@@ -227,25 +258,29 @@ export function createAlarmEngine(settings: AlarmSettings, deps: AlarmDeps): Ala
       s.lastSeen = now;
       s.offline = false;
       s.supplyLoss = t.supplyVoltage < settings.supplyLossVolts;
-      const on = activePower(model, t.targetLevel, t.operatingHours);
-      const standbyish = model.standbyPowerW + 0.1 * (on - model.standbyPowerW);
+      const m = s.measured;
+      m.power = t.activePower;
+      m.target = t.targetLevel;
+      m.actual = t.actualLevel;
+      m.expectedOn = activePower(model, t.targetLevel, t.operatingHours);
+      const standbyish = model.standbyPowerW + 0.1 * (m.expectedOn - model.standbyPowerW);
       s.failed = !s.supplyLoss && t.targetLevel > 0 && t.activePower < standbyish;
-      if (s.failed)
-        s.detail.lampFailure = `${t.activePower} W at level ${t.targetLevel} %, expected ${on.toFixed(1)} W`;
       // Only judge power at a steady level: during a ramp target and actual differ.
       const steady = Math.abs(t.targetLevel - t.actualLevel) <= 1;
-      const expected = activePower(model, t.actualLevel, t.operatingHours);
-      const off = Math.abs(t.activePower - expected) > settings.powerTolerance * expected;
-      s.powerOff =
-        steady && !s.supplyLoss && off
-          ? `${t.activePower} W at ${t.actualLevel} %, expected ${expected.toFixed(1)} W (+-${settings.powerTolerance * 100} %)`
-          : undefined;
+      m.expected =
+        t.actualLevel === t.targetLevel
+          ? m.expectedOn
+          : activePower(model, t.actualLevel, t.operatingHours);
+      const off = Math.abs(t.activePower - m.expected) > settings.powerTolerance * m.expected;
+      s.powerOff = steady && !s.supplyLoss && off;
       const burning = t.actualLevel > 0 && t.activePower > model.standbyPowerW * 1.5 + 1;
-      // The sun's position (suncalc, ~0.3 us) matters only for a lamp that is on.
-      const altitude = burning ? deps.sunAltitude(t.ts, lamp.lat, lamp.lon) : Number.NaN;
-      s.dayBurning = burning && altitude > settings.dayAltitudeDeg;
-      if (s.dayBurning)
-        s.detail.dayBurning = `on at ${t.actualLevel} % with the sun ${altitude.toFixed(1)} deg up`;
+      // The sun's position matters only for a lamp that is on.
+      if (burning && Math.abs(t.ts - s.sun.ts) > SUN_REUSE_MS) {
+        s.sun.ts = t.ts;
+        s.sun.altitude = deps.sunAltitude(t.ts, lamp.lat, lamp.lon);
+      }
+      m.altitude = s.sun.altitude;
+      s.dayBurning = burning && m.altitude > settings.dayAltitudeDeg;
       if (!wasSilent && conditions(s) === before) return [];
       return update(t.lampId, now);
     },
