@@ -59,11 +59,30 @@ export function describeIssues(error: z.ZodError): { reason: string; path: strin
   return { reason: parts.join('; '), path: error.issues[0]?.path.join('.') ?? '' };
 }
 
-function timestampsOf(kind: MessageKind, value: unknown): number[] {
+/** The first device timestamp of the message outside [from, to], or undefined. */
+function outsideWindow(
+  kind: MessageKind,
+  value: unknown,
+  from: number,
+  to: number,
+): number | undefined {
   const v = value as { ts?: number; issuedAt?: number; readings?: { ts: number }[] };
-  if (kind === 'batch') return [v.ts ?? 0, ...(v.readings ?? []).map((r) => r.ts)];
-  if (kind === 'cmd') return [v.issuedAt ?? 0];
-  return [v.ts ?? 0];
+  const own = (kind === 'cmd' ? v.issuedAt : v.ts) ?? 0;
+  if (own < from || own > to) return own;
+  if (kind === 'batch') {
+    for (const r of v.readings ?? []) if (r.ts < from || r.ts > to) return r.ts;
+  }
+  return undefined;
+}
+
+/** A payload as text; a Buffer is decoded in place (Buffer.from(buffer) would copy it first). */
+function textOf(payload: Uint8Array | string): string {
+  if (typeof payload === 'string') return payload;
+  return (
+    Buffer.isBuffer(payload)
+      ? payload
+      : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength)
+  ).toString('utf8');
 }
 
 /**
@@ -79,9 +98,7 @@ export function decodePayload<K extends MessageKind>(
   if (bytes > max) return reject('too_large', `payload is ${bytes} bytes, limit ${max}`);
   let json: unknown;
   try {
-    json = JSON.parse(
-      typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8'),
-    );
+    json = JSON.parse(textOf(payload));
   } catch (e) {
     return reject('not_json', `payload is not JSON: ${(e as Error).message}`);
   }
@@ -97,13 +114,11 @@ export function decodePayload<K extends MessageKind>(
   const now = opts.now ?? Date.now();
   const ahead = opts.maxFutureSkewMs ?? LIMITS.maxFutureSkewMs;
   const behind = opts.maxPastSkewMs ?? LIMITS.maxPastSkewMs;
-  for (const ts of timestampsOf(kind, result.data)) {
-    if (ts > now + ahead) {
-      return reject('clock_skew', `timestamp ${ts} is ${ts - now} ms ahead (limit ${ahead})`, 'ts');
-    }
-    if (ts < now - behind) {
-      return reject('clock_skew', `timestamp ${ts} is ${now - ts} ms old (limit ${behind})`, 'ts');
-    }
+  const ts = outsideWindow(kind, result.data, now - behind, now + ahead);
+  if (ts !== undefined) {
+    return ts > now
+      ? reject('clock_skew', `timestamp ${ts} is ${ts - now} ms ahead (limit ${ahead})`, 'ts')
+      : reject('clock_skew', `timestamp ${ts} is ${now - ts} ms old (limit ${behind})`, 'ts');
   }
   return { ok: true, kind, value: result.data as MessageOf<K> };
 }
@@ -146,7 +161,7 @@ export function deadLetterFor(
   rejection: Rejection,
   now: number = Date.now(),
 ): DeadLetter {
-  const text = typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8');
+  const text = textOf(payload);
   const record: DeadLetter = {
     ts: now,
     topic: topic.slice(0, 1024),
