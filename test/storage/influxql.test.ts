@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRandom } from '../../shared/random.ts';
 import {
   column,
   historyQuery,
@@ -13,6 +14,7 @@ import {
 import { v1WritePath } from '../../shared/storage/influxdb/transport.ts';
 import { HistoryQuerySchema } from '../../shared/storage/queries.ts';
 import {
+  encodeLines,
   escapeStringField,
   escapeTag,
   type PrefixCache,
@@ -83,6 +85,84 @@ describe('line protocol', () => {
         expect(toLines(m, mine, cache)).toEqual({ body: one.join('\n'), lines: one.length });
       }
     }
+  });
+  it('encodes the same bytes as the string builder, for every kind of number and text', () => {
+    const random = createRandom(7);
+    const numbers = [
+      0,
+      -0,
+      1,
+      -1,
+      50,
+      0.1,
+      0.15,
+      100.123,
+      -12.5,
+      1e-7,
+      123456789012,
+      2 ** 53 - 1,
+      2 ** 53 + 2,
+      1e21,
+      1.5e300,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      -Number.MAX_VALUE,
+    ];
+    const texts = ['', 'ok', 'say "hi"', 'c:\\x', 'a\r\nb', 'Næstved ☀', '😀'];
+    const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)] as T;
+    const cache: PrefixCache = new Map();
+    for (let i = 0; i < 300; i++) {
+      const tele = { ...reading(i % 3, i), ts: T0 + i + pick([0, 0.7]) } as Record<string, unknown>;
+      for (const f of ['seq', 'activePower', 'supplyCurrent', 'switchOnCounter', 'illuminance'])
+        if (random() < 0.5) tele[f] = pick(numbers);
+      if (random() < 0.2) tele.lampId = pick(['a b,c=d', 'Næstved', 'DOLL-0001']);
+      const event = {
+        lampId: 'DOLL-1',
+        segmentId: 's',
+        vendorId: 'v',
+        modelId: 'm',
+        type: 'lampFailure',
+        ts: T0,
+        active: random() < 0.5,
+        value: pick(numbers),
+        detail: pick(texts),
+        seq: pick(numbers),
+      };
+      const status = {
+        lampId: 'DOLL-1',
+        ts: T0,
+        ...(random() < 0.7 ? { state: pick(texts) } : {}),
+      };
+      for (const [m, records] of [
+        ['telemetry', [tele, tele]],
+        ['event', [event]],
+        ['status', [status, tele]],
+      ] as const) {
+        const text = toLines(m, records as readonly Record<string, unknown>[], cache).body;
+        const bytes = encodeLines(m, records, cache);
+        expect(Buffer.from(bytes.body).toString('utf8')).toBe(text);
+        expect(bytes.count).toBe(records.length);
+      }
+    }
+  });
+  it('encodes bodies far larger than its scratch buffer, with long texts among numbers', () => {
+    const cache: PrefixCache = new Map();
+    const long = 'é"\\'.repeat(20_000);
+    const records = Array.from({ length: 3_000 }, (_, i) => ({
+      lampId: `DOLL-${i % 280}`,
+      segmentId: 's',
+      vendorId: 'v',
+      modelId: 'm',
+      type: 'lampFailure',
+      ts: T0 + i,
+      active: true,
+      value: i / 7,
+      detail: i % 500 === 0 ? long : `d${i}`,
+      seq: i,
+    }));
+    const text = toLines('event', records, cache).body;
+    expect(text.length).toBeGreaterThan(200_000);
+    expect(Buffer.from(encodeLines('event', records, cache).body).toString('utf8')).toBe(text);
   });
   it('keeps one prefix cache per measurement: a lamp with the same tags in two measurements', () => {
     const cache: PrefixCache = new Map();
