@@ -118,21 +118,14 @@ export function toLine(
 const PREFIX_CACHE_MAX = 100_000;
 
 /**
- * Many records as line protocol, one line each, joined by newlines: the same lines as `toLine`,
- * built for the write path. The escaped `measurement,tag=v,...` prefix of each distinct tag set
- * is built once and kept (a lamp's tags repeat in every reading). Returns the body and its line
- * count; records without a field are left out as in `toLine`.
- */
-/**
  * Escaped line prefixes (`measurement,tag=v,...`) by measurement, then by the first tag's value
  * (the lamp or alarm id): no key is built per record, and measurements never share an entry.
  */
 export type PrefixCache = Map<string, Map<string, CachedPrefix>>;
 interface CachedPrefix {
   values: unknown[];
-  prefix: string;
-  /** The prefix as UTF-8, made on first use by `encodeLines`. */
-  bytes?: Buffer;
+  /** `measurement,tag=value,...`, escaped, as UTF-8. */
+  bytes: Buffer;
 }
 
 /** The cached escaped prefix of a record's tag set, made on a miss. */
@@ -164,43 +157,10 @@ function prefixOf(
       if (typeof v === 'string' && v.length > 0) prefix += `,${tag}=${escapeTag(v)}`;
     }
     if (cache.size >= PREFIX_CACHE_MAX) cache.clear();
-    hit = { values, prefix: flat(prefix) };
+    hit = { values, bytes: Buffer.from(prefix, 'utf8') };
     cache.set(key, hit);
   }
   return hit;
-}
-
-export function toLines(
-  measurement: Measurement,
-  records: readonly Readonly<Record<string, unknown>>[],
-  caches: PrefixCache = new Map(),
-): { body: string; lines: number } {
-  const fieldList = FIELD_LIST[measurement];
-  // Lines are collected and joined once: `body += line` would build a rope of thousands of
-  // nodes, and bodies are kept queued (the processor encodes at ingest), so they must be flat.
-  const out: string[] = [];
-  for (const record of records) {
-    const prefix = prefixOf(measurement, record, caches).prefix;
-    let fields = '';
-    for (const [name, type] of fieldList) {
-      const v = record[name];
-      if (v === undefined || v === null) continue;
-      const text =
-        type === 'float' && typeof v === 'number' && Number.isFinite(v)
-          ? `${v}`
-          : fieldValue(type, v);
-      if (text !== undefined)
-        fields += fields.length === 0 ? `${name}=${text}` : `,${name}=${text}`;
-    }
-    if (fields.length === 0) continue;
-    out.push(`${prefix} ${fields} ${Math.trunc(record.ts as number)}`);
-  }
-  return { body: out.length === 1 ? flat(out[0] as string) : out.join('\n'), lines: out.length };
-}
-
-/** A flat copy of a string built by concatenation (a one-element join copies it). */
-function flat(s: string): string {
-  return [s, ''].join('').slice(0, s.length);
 }
 
 /** Drop nulls from a row read back from a store, so it matches the optional members of a schema. */
@@ -211,8 +171,11 @@ export function compact(row: Record<string, unknown>): Record<string, unknown> {
 }
 
 /**
- * Records of one write kind as line protocol, for `Store.encode` (kinds are measurements). The
- * count is the records given (a record without a field adds no line, as in `toLines`).
+ * Records as line protocol, one line each, joined by newlines: the bytes of `toLine`'s lines,
+ * built for the write path (`Store.encode` and the InfluxDB adapter's writes). The escaped
+ * `measurement,tag=v,...` prefix of each distinct tag set is built once and kept (a lamp's tags
+ * repeat in every reading). The count is the records given; a record without a field adds no
+ * line, as in `toLine`.
  */
 export function encodeLines(
   kind: Measurement,
@@ -224,13 +187,12 @@ export function encodeLines(
   for (const r of records as readonly Readonly<Record<string, unknown>>[]) {
     const start = out.pos;
     const prefix = prefixOf(kind, r, cache);
-    prefix.bytes ??= Buffer.from(prefix.prefix, 'utf8');
     // Room for the whole line but its string fields; each string makes its own room plus this.
     out.reserve = MAX_FIELD_BYTES[kind];
     out.room(1 + prefix.bytes.length + out.reserve);
     if (out.pos > 0) out.byte(NEWLINE);
     out.bytes(prefix.bytes);
-    // A record without a field has no line, as in `toLines`.
+    // A record without a field has no line, as in `toLine`.
     if (!writeFields(r, out)) {
       out.pos = start;
       continue;

@@ -17,12 +17,21 @@ import {
   encodeLines,
   escapeStringField,
   escapeTag,
+  type Measurement,
   type PrefixCache,
   toLine,
-  toLines,
 } from '../../shared/storage/schema.ts';
 import { influxQuery, startInfluxd, type TestInfluxd } from '../helpers/influxd.ts';
 import { reading, T0 } from './storeContract.ts';
+
+/** `encodeLines` as text, and the same records one `toLine` at a time (the reference). */
+const encoded = (m: Measurement, records: readonly object[], cache: PrefixCache) =>
+  Buffer.from(encodeLines(m, records, cache).body).toString('utf8');
+const oneByOne = (m: Measurement, records: readonly Record<string, unknown>[]) =>
+  records
+    .map((r) => toLine(m, r, r.ts as number))
+    .filter((l) => l !== undefined)
+    .join('\n');
 
 describe('line protocol', () => {
   it.each([
@@ -77,12 +86,10 @@ describe('line protocol', () => {
     const cache: PrefixCache = new Map();
     for (const m of ['telemetry', 'alarm', 'status'] as const) {
       const mine = records.filter((x) => x.measurement === m).map((x) => x.r);
-      const one = mine
-        .map((r) => toLine(m, r, r.ts as number))
-        .filter((l): l is string => l !== undefined);
       // Twice through the same cache: the second time every prefix comes from it.
       for (let pass = 0; pass < 2; pass++) {
-        expect(toLines(m, mine, cache)).toEqual({ body: one.join('\n'), lines: one.length });
+        expect(encoded(m, mine, cache)).toBe(oneByOne(m, mine));
+        expect(encodeLines(m, mine, cache).count).toBe(mine.length);
       }
     }
   });
@@ -138,10 +145,7 @@ describe('line protocol', () => {
         ['event', [event]],
         ['status', [status, tele]],
       ] as const) {
-        const text = toLines(m, records as readonly Record<string, unknown>[], cache).body;
-        const bytes = encodeLines(m, records, cache);
-        expect(Buffer.from(bytes.body).toString('utf8')).toBe(text);
-        expect(bytes.count).toBe(records.length);
+        expect(encoded(m, records, cache)).toBe(oneByOne(m, records));
       }
     }
   });
@@ -160,19 +164,19 @@ describe('line protocol', () => {
       detail: i % 500 === 0 ? long : `d${i}`,
       seq: i,
     }));
-    const text = toLines('event', records, cache).body;
+    const text = oneByOne('event', records);
     expect(text.length).toBeGreaterThan(200_000);
-    expect(Buffer.from(encodeLines('event', records, cache).body).toString('utf8')).toBe(text);
+    expect(encoded('event', records, cache)).toBe(text);
   });
   it('keeps one prefix cache per measurement: a lamp with the same tags in two measurements', () => {
     const cache: PrefixCache = new Map();
     const tags = { lampId: 'DOLL-0001', segmentId: 's', vendorId: 'v', modelId: 'm' };
     const status = { ...tags, state: 'online', ts: T0 };
-    toLines('telemetry', [{ ...reading(0, 1), ...tags }], cache);
-    expect(toLines('status', [status], cache).body).toBe(toLine('status', status, T0));
+    encodeLines('telemetry', [{ ...reading(0, 1), ...tags }], cache);
+    expect(encoded('status', [status], cache)).toBe(toLine('status', status, T0));
     // Same lamp, another tag value: a new prefix, not the cached one.
     const moved = { ...status, segmentId: 't' };
-    expect(toLines('status', [moved], cache).body).toBe(toLine('status', moved, T0));
+    expect(encoded('status', [moved], cache)).toBe(toLine('status', moved, T0));
   });
 });
 

@@ -22,7 +22,6 @@ import {
   MEASUREMENTS,
   type Measurement,
   type PrefixCache,
-  toLines,
 } from '../schema.ts';
 import {
   alarmsQuery,
@@ -267,15 +266,11 @@ export async function createInfluxStore(opts: InfluxStoreOptions): Promise<Store
   };
   const prefixes: PrefixCache = new Map();
   const write = (measurement: Measurement, records: readonly { ts: number }[]) => {
-    const bodies: string[] = [];
+    const bodies: Buffer[] = [];
     for (let i = 0; i < records.length; i += maxLines) {
       const part = i === 0 && records.length <= maxLines ? records : records.slice(i, i + maxLines);
-      const { body, lines } = toLines(
-        measurement,
-        part as unknown as Record<string, unknown>[],
-        prefixes,
-      );
-      if (lines > 0) bodies.push(body);
+      const { body } = encodeLines(measurement, part, prefixes);
+      if (body.length > 0) bodies.push(body as Buffer);
     }
     return bodies.length > 0 ? writeBodies(bodies) : Promise.resolve();
   };
