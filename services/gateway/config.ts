@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { env, loadConfig } from '../../shared/config.ts';
 import { StoreEnv } from '../../shared/storage/config.ts';
+import { AUDIT_DEFAULTS } from './audit/AuditLog.ts';
 
 /** Named defaults; every variable is listed in .env.example. */
 export const GATEWAY_DEFAULTS = {
@@ -48,6 +49,10 @@ export const GatewayEnv = z.object({
   ),
   GATEWAY_LOGIN_PER_MINUTE: env.int(GATEWAY_DEFAULTS.loginPerMinute, 1, 100_000),
   GATEWAY_COMMANDS_PER_MINUTE: env.int(GATEWAY_DEFAULTS.commandsPerMinute, 1, 100_000),
+  /** audit.jsonl is renamed to audit-<time>.jsonl before it grows past this many MB; never deleted. */
+  GATEWAY_AUDIT_ROTATE_MB: env.int(AUDIT_DEFAULTS.rotateBytes / 1024 / 1024, 1, 100_000),
+  /** Newest audit entries kept in memory for GET /api/audit; older ones are in the files only. */
+  GATEWAY_AUDIT_MEMORY_ENTRIES: env.int(AUDIT_DEFAULTS.memoryEntries, 100, 10_000_000),
 });
 export type GatewayConfig = z.infer<typeof GatewayEnv>;
 

@@ -51,7 +51,10 @@ export async function startGateway(
   const { log, registry } = deps;
   const dataDir = config.GATEWAY_DATA_DIR;
   const users = await UserStore.open(dataDir, { now, sessionTtlMs: GATEWAY_DEFAULTS.sessionTtlMs });
-  const audit = await AuditLog.open(dataDir, now);
+  const audit = await AuditLog.open(dataDir, now, {
+    rotateBytes: config.GATEWAY_AUDIT_ROTATE_MB * 1024 * 1024,
+    memoryEntries: config.GATEWAY_AUDIT_MEMORY_ENTRIES,
+  });
   const programs = await ProgramStore.open(dataDir);
   const live = new LiveView(registry);
   let mqtt: MqttLink | undefined;

@@ -1,6 +1,19 @@
 import { randomBytes } from 'node:crypto';
+import { rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { appendJsonLine, readJsonLines } from '../jsonFiles.ts';
+
+export interface AuditLogOptions {
+  /** The current file is renamed to `audit-<time>.jsonl` before it would grow past this. */
+  rotateBytes: number;
+  /** Newest entries kept in memory for `query`; older ones are only in the files. */
+  memoryEntries: number;
+}
+
+export const AUDIT_DEFAULTS: AuditLogOptions = {
+  rotateBytes: 64 * 1024 * 1024,
+  memoryEntries: 100_000,
+};
 
 export const AUDIT_ACTIONS = [
   'command.issued',
@@ -43,35 +56,70 @@ export interface AuditQuery {
 
 /**
  * Append-only JSONL audit log. Each entry is appended before the call that caused it returns, so
- * an acknowledged change is on disk; memory holds the entries for queries.
+ * an acknowledged change is on disk. The file is rotated by size and rotated files are never
+ * deleted (an audit trail's retention is the operator's policy, not ours); memory holds the newest
+ * `memoryEntries` for queries.
  */
 export class AuditLog {
   private entries: AuditEntry[] = [];
   private writing: Promise<void> = Promise.resolve();
+  private bytes = 0;
 
   private constructor(
-    private readonly path: string,
+    private readonly dataDir: string,
     private readonly now: () => number,
+    private readonly opts: AuditLogOptions,
   ) {}
 
-  static async open(dataDir: string, now: () => number = Date.now): Promise<AuditLog> {
-    const log = new AuditLog(join(dataDir, 'audit.jsonl'), now);
-    log.entries = await readJsonLines<AuditEntry>(log.path);
+  private get path(): string {
+    return join(this.dataDir, 'audit.jsonl');
+  }
+
+  static async open(
+    dataDir: string,
+    now: () => number = Date.now,
+    opts: Partial<AuditLogOptions> = {},
+  ): Promise<AuditLog> {
+    const log = new AuditLog(dataDir, now, { ...AUDIT_DEFAULTS, ...opts });
+    const entries = await readJsonLines<AuditEntry>(log.path);
+    log.entries = entries.slice(-log.opts.memoryEntries);
+    log.bytes = await stat(log.path).then(
+      (s) => s.size,
+      () => 0,
+    );
     return log;
   }
 
   record(entry: Omit<AuditEntry, 'id' | 'ts'>): Promise<AuditEntry> {
     const full: AuditEntry = { id: randomBytes(8).toString('hex'), ts: this.now(), ...entry };
     this.entries.push(full);
-    this.writing = this.writing.then(() => appendJsonLine(this.path, full));
+    // Trim in steps, not one shift per entry.
+    if (this.entries.length > this.opts.memoryEntries * 1.25)
+      this.entries = this.entries.slice(-this.opts.memoryEntries);
+    const size = Buffer.byteLength(JSON.stringify(full)) + 1;
+    this.writing = this.writing.then(async () => {
+      if (this.bytes > 0 && this.bytes + size > this.opts.rotateBytes) await this.rotate();
+      await appendJsonLine(this.path, full);
+      this.bytes += size;
+    });
     return this.writing.then(() => full);
   }
 
-  /** Newest first. */
+  private async rotate(): Promise<void> {
+    const stamp = new Date(this.now()).toISOString().replace(/[-:.]/g, '');
+    await rename(
+      this.path,
+      join(this.dataDir, `audit-${stamp}-${randomBytes(3).toString('hex')}.jsonl`),
+    );
+    this.bytes = 0;
+  }
+
+  /** Newest first, from the newest `memoryEntries` entries. */
   query(q: AuditQuery = {}): AuditEntry[] {
     const out: AuditEntry[] = [];
     const limit = q.limit ?? 100;
-    for (let i = this.entries.length - 1; i >= 0 && out.length < limit; i--) {
+    const oldest = Math.max(0, this.entries.length - this.opts.memoryEntries);
+    for (let i = this.entries.length - 1; i >= oldest && out.length < limit; i--) {
       const e = this.entries[i]!;
       if (q.from !== undefined && e.ts < q.from) continue;
       if (q.to !== undefined && e.ts >= q.to) continue;
