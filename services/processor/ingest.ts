@@ -3,7 +3,12 @@
  * lamps against the registry, add the stored tags. Pure: no I/O, the clock is passed in.
  */
 import type { DeadLetter } from '../../shared/contract/alarms.ts';
-import { type DecodedMessage, deadLetterFor, decodeMessage } from '../../shared/contract/decode.ts';
+import {
+  type DecodedMessage,
+  deadLetterFor,
+  decodeMessage,
+  type RejectCode,
+} from '../../shared/contract/decode.ts';
 import { LIMITS } from '../../shared/contract/limits.ts';
 import type { Registry } from '../../shared/registry/index.ts';
 import type { LampTags } from '../../shared/storage/port.ts';
@@ -11,7 +16,7 @@ import type { JournalEntry } from './spool/Journal.ts';
 
 export type IngestResult =
   | { ok: true; message: DecodedMessage; entry?: JournalEntry; readings: number }
-  | { ok: false; code: string; deadLetter: DeadLetter };
+  | { ok: false; code: RejectCode; deadLetter: DeadLetter };
 
 export function tagsOf(registry: Registry, lampId: string): LampTags | undefined {
   const lamp = registry.lamp(lampId);

@@ -29,7 +29,9 @@ export type RejectCode =
   | 'not_json'
   | 'schema'
   | 'topic_mismatch'
-  | 'clock_skew';
+  | 'clock_skew'
+  /** Not decodeMessage's: a consumer with a registry (the processor) refuses lamps it does not know. */
+  | 'unknown_lamp';
 
 export type Rejection = { ok: false; code: RejectCode; reason: string; path?: string };
 export type Decoded<K extends MessageKind> = { ok: true; kind: K; value: MessageOf<K> };
