@@ -91,12 +91,14 @@ describe('Journal', () => {
     b.close();
   });
 
-  it('rolls segments and deletes them once committed', () => {
+  it('rolls segments and deletes them once committed', async () => {
     const opts = options({ segmentBytes: 200 });
     const j = Journal.open(opts);
     for (let i = 0; i < 40; i++) j.append(entry(i));
     expect(readdirSync(opts.dir).filter((f) => f.endsWith('.journal')).length).toBeGreaterThan(5);
     expect(drain(j, 7)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    // Deletion runs off the caller's path (libuv's pool): wait for it, then look.
+    await j.deleted();
     expect(readdirSync(opts.dir).filter((f) => f.endsWith('.journal')).length).toBe(1);
     j.close();
   });

@@ -100,6 +100,8 @@ export class Journal {
   private fsyncTimer: NodeJS.Timeout | undefined;
   private dirty = false;
   private closed = false;
+  /** Segment deletions in flight (on libuv's thread pool). */
+  private readonly deleting = new Set<Promise<void>>();
 
   private constructor(private readonly opts: JournalOptions) {
     mkdirSync(opts.dir, { recursive: true });
@@ -226,6 +228,11 @@ export class Journal {
     else this.cursorDirty = !same(end, this.persisted);
   }
 
+  /** Resolves when the finished segments deleted so far are gone from the disk. */
+  async deleted(): Promise<void> {
+    while (this.deleting.size > 0) await Promise.all(this.deleting);
+  }
+
   /** Forget what was taken but not committed (after a restart of the writer). */
   rewind(): void {
     this.readPos = { ...this.committed };
@@ -266,7 +273,14 @@ export class Journal {
       if (seg < end.seg) {
         // Off the ack path (deleting a segment took 5-40 ms here). The cursor on disk is already
         // past it; one left behind by a crash is found at the next start and deleted then.
-        unlink(join(this.opts.dir, segName(seg)), () => undefined);
+        const path = join(this.opts.dir, segName(seg));
+        const done: Promise<void> = new Promise((resolve) =>
+          unlink(path, () => {
+            this.deleting.delete(done);
+            resolve();
+          }),
+        );
+        this.deleting.add(done);
         this.sizes.delete(seg);
       }
     }
