@@ -38,6 +38,12 @@ export const BrokerEnv = z.object({
   MQTT_TLS_PORT: env.port(BROKER_DEFAULTS.tlsPort),
   BROKER_TLS_CERT_PATH: env.optionalString(),
   BROKER_TLS_KEY_PATH: env.optionalString(),
+  /**
+   * With the TLS files set, the WebSocket listener serves wss:// with them too (a browser client
+   * would otherwise send its password in clear). false keeps it ws://, e.g. behind a proxy that
+   * terminates TLS.
+   */
+  BROKER_WS_TLS: env.bool(true),
   BROKER_HOST: env.string(BROKER_DEFAULTS.host),
   /** HTTP /metrics (Prometheus) and /health; 0 picks a free port. */
   BROKER_METRICS_PORT: env.port(BROKER_DEFAULTS.metricsPort),

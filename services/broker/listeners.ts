@@ -3,7 +3,9 @@ import {
   createServer as createHttpServer,
   type Server as HttpServer,
   type IncomingMessage,
+  type RequestListener,
 } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer } from 'node:tls';
@@ -22,6 +24,8 @@ export interface Listeners {
   port: number;
   tlsPort: number;
   wsPort: number;
+  /** The WebSocket listener speaks TLS (wss://). */
+  wsTls: boolean;
   /** Stop accepting; resolves when every listener is closed (callers destroy open sockets). */
   close(): Promise<void>;
 }
@@ -62,25 +66,31 @@ export async function openListeners(config: BrokerConfig, accept: Accept): Promi
     const port = await listen(tcp, config.MQTT_PORT, host);
 
     let tlsPort = 0;
-    if (config.BROKER_TLS_CERT_PATH && config.BROKER_TLS_KEY_PATH) {
-      const tls = createTlsServer(
-        {
-          cert: readFileSync(config.BROKER_TLS_CERT_PATH),
-          key: readFileSync(config.BROKER_TLS_KEY_PATH),
-        },
-        (socket) => accept(socket, 'tls', socket),
-      );
+    const tlsFiles =
+      config.BROKER_TLS_CERT_PATH && config.BROKER_TLS_KEY_PATH
+        ? {
+            cert: readFileSync(config.BROKER_TLS_CERT_PATH),
+            key: readFileSync(config.BROKER_TLS_KEY_PATH),
+          }
+        : undefined;
+    if (tlsFiles) {
+      const tls = createTlsServer(tlsFiles, (socket) => accept(socket, 'tls', socket));
       servers.push(tls);
       tlsPort = await listen(tls, config.MQTT_TLS_PORT, host);
     }
 
     let wsPort = 0;
+    const wsTls = config.BROKER_WS_ENABLED && tlsFiles !== undefined && config.BROKER_WS_TLS;
     if (config.BROKER_WS_ENABLED) {
-      const http = createHttpServer((_req, res) => {
+      const upgradeOnly: RequestListener = (_req, res) => {
         res
           .writeHead(426, { 'content-type': 'text/plain' })
-          .end('MQTT over WebSocket: connect with ws:// on /mqtt\n');
-      });
+          .end(`MQTT over WebSocket: connect with ${wsTls ? 'wss' : 'ws'}:// on /mqtt\n`);
+      };
+      const http =
+        wsTls && tlsFiles
+          ? createHttpsServer(tlsFiles, upgradeOnly)
+          : createHttpServer(upgradeOnly);
       // permessage-deflate off: telemetry is small and deflate costs more CPU than it saves.
       wss = new WebSocketServer({
         server: http,
@@ -91,7 +101,7 @@ export async function openListeners(config: BrokerConfig, accept: Accept): Promi
       servers.push(http);
       wsPort = await listen(http, config.MQTT_WS_PORT, host);
     }
-    return { port, tlsPort, wsPort, close };
+    return { port, tlsPort, wsPort, wsTls, close };
   } catch (err) {
     await close();
     throw err;

@@ -37,7 +37,7 @@ export interface RunningBroker extends RunningService {
   readonly wsPort: number;
   readonly tlsPort: number;
   readonly metricsPort: number;
-  /** `mqtt://host:port` and `ws://host:wsPort/mqtt`, for clients. */
+  /** `mqtt://host:port` and `ws://host:wsPort/mqtt` (`wss://` with TLS), for clients. */
   readonly url: string;
   readonly wsUrl: string;
   readonly aedes: Aedes;
@@ -200,7 +200,7 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
     throw err;
   }
-  const { port, tlsPort, wsPort } = listeners;
+  const { port, tlsPort, wsPort, wsTls } = listeners;
 
   const status = createStatusServer({
     metrics: () => metrics.registry.metrics(),
@@ -233,7 +233,7 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
     );
 
   const url = `mqtt://${host}:${port}`;
-  const wsUrl = wsPort ? `ws://${host}:${wsPort}/mqtt` : '';
+  const wsUrl = wsPort ? `${wsTls ? 'wss' : 'ws'}://${host}:${wsPort}/mqtt` : '';
   const metricsBase = `http://${host}:${metricsPort}`;
   log.info({ port, wsPort, tlsPort, metricsPort }, 'broker listening');
 

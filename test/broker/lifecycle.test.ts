@@ -13,7 +13,7 @@ const dir = mkdtempSync(join(tmpdir(), 'gadelys-broker-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('transports and lifecycle', () => {
-  it('speaks MQTT over TLS from cert and key files', async () => {
+  it('speaks MQTT over TLS and WebSocket over TLS from cert and key files', async () => {
     const cert = join(dir, 'cert.pem');
     const key = join(dir, 'key.pem');
     execFileSync(
@@ -49,8 +49,40 @@ describe('transports and lifecycle', () => {
       await lamp.publishAsync(topics.telemetry('DOLL-0001'), '{}', { qos: 1 });
       expect(b.broker.stats().connections.tls).toBe(1);
       await lamp.endAsync();
+
+      // The WebSocket listener uses the same files: wss:// works, plain ws:// does not.
+      expect(b.broker.wsUrl).toMatch(/^wss:\/\/127\.0\.0\.1:\d+\/mqtt$/);
+      const browser = await mqtt.connectAsync(b.broker.wsUrl, {
+        ...b.credentialsFor('DOLL-0002'),
+        reconnectPeriod: 0,
+        rejectUnauthorized: false,
+      });
+      await browser.publishAsync(topics.telemetry('DOLL-0002'), '{}', { qos: 1 });
+      expect(b.broker.stats().connections.ws).toBe(1);
+      await browser.endAsync();
+      await expect(
+        mqtt.connectAsync(b.broker.wsUrl.replace('wss:', 'ws:'), {
+          ...b.credentialsFor('DOLL-0002'),
+          reconnectPeriod: 0,
+          connectTimeout: 2_000,
+        }),
+      ).rejects.toThrow();
     } finally {
       await b.stop();
+    }
+    // Behind a proxy that terminates TLS: plain ws:// on request.
+    const behindProxy = await startTestBroker({
+      env: { BROKER_TLS_CERT_PATH: cert, BROKER_TLS_KEY_PATH: key, BROKER_WS_TLS: 'false' },
+    });
+    try {
+      expect(behindProxy.broker.wsUrl).toMatch(/^ws:\/\//);
+      const c = await mqtt.connectAsync(behindProxy.broker.wsUrl, {
+        ...behindProxy.credentialsFor('DOLL-0003'),
+        reconnectPeriod: 0,
+      });
+      await c.endAsync();
+    } finally {
+      await behindProxy.stop();
     }
   });
 
