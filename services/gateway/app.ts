@@ -13,10 +13,17 @@ import { dashboardRoutes } from './static.ts';
 /** Largest REST body; a program or a command is a few hundred bytes. */
 const MAX_BODY = '64kb';
 
-/** The HTTP app: REST under /api/, the OpenAPI document and the dashboard. */
-export function createApp(ctx: GatewayContext): express.Express {
+/**
+ * The HTTP app: REST under /api/, the OpenAPI document and the dashboard. `trustProxy` is
+ * GATEWAY_TRUST_PROXY: which proxies may name the client address the login limit keys on.
+ */
+export function createApp(
+  ctx: GatewayContext,
+  trustProxy: string | number | false = false,
+): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', trustProxy);
   app.set('query parser', 'simple');
   const startedAt = ctx.now();
   app.use((_req, res, next) => {

@@ -22,6 +22,26 @@ export const GATEWAY_DEFAULTS = {
   sessionTtlMs: 12 * 3_600_000,
 } as const;
 
+/**
+ * Which proxies may set the client address (X-Forwarded-For), as express's `trust proxy` takes
+ * it: `false` (none: the socket's address), a number of hops, or a comma-separated list of
+ * addresses, CIDR blocks and the names loopback, linklocal, uniquelocal. `true` (any sender) is
+ * refused: every client could then pick its own address and walk past the login limit.
+ */
+const TRUST_ITEM = /^(loopback|linklocal|uniquelocal|[0-9a-fA-F:.]+(\/\d{1,3})?)$/;
+const TrustProxy = env
+  .string('false')
+  .refine(
+    (v) =>
+      v === 'false' ||
+      /^\d{1,2}$/.test(v) ||
+      v.split(',').every((item) => TRUST_ITEM.test(item.trim())),
+    'false, a number of proxy hops, or addresses / CIDR blocks / loopback, linklocal, uniquelocal (comma-separated); true is refused',
+  )
+  .transform((v): string | number | false =>
+    v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v,
+  );
+
 export const GatewayEnv = z.object({
   /** HTTP port of the REST API, WebSocket and dashboard; 0 picks a free one. */
   PORT: env.port(GATEWAY_DEFAULTS.port),
@@ -49,6 +69,8 @@ export const GatewayEnv = z.object({
   ),
   GATEWAY_LOGIN_PER_MINUTE: env.int(GATEWAY_DEFAULTS.loginPerMinute, 1, 100_000),
   GATEWAY_COMMANDS_PER_MINUTE: env.int(GATEWAY_DEFAULTS.commandsPerMinute, 1, 100_000),
+  /** Proxies whose X-Forwarded-For names the client (login limit, audit); none by default. */
+  GATEWAY_TRUST_PROXY: TrustProxy,
   /** audit.jsonl is renamed to audit-<time>.jsonl before it grows past this many MB; never deleted. */
   GATEWAY_AUDIT_ROTATE_MB: env.int(AUDIT_DEFAULTS.rotateBytes / 1024 / 1024, 1, 100_000),
   /** Newest audit entries kept in memory for GET /api/audit; older ones are in the files only. */

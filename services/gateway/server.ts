@@ -136,7 +136,7 @@ export async function startGateway(
   );
   tick.unref();
 
-  const server = createServer(createApp(ctx));
+  const server = createServer(createApp(ctx, config.GATEWAY_TRUST_PROXY));
   ws = attachWebSocket(server, ctx, {
     minIntervalMs: config.GATEWAY_WS_MIN_INTERVAL_MS,
     maxBufferedBytes: config.GATEWAY_WS_MAX_BUFFERED_BYTES,
