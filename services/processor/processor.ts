@@ -10,6 +10,7 @@ import { filters, sharedFilter, topics } from '../../shared/contract/topics.ts';
 import type { Logger } from '../../shared/log.ts';
 import type { Registry } from '../../shared/registry/index.ts';
 import type { RunningService } from '../../shared/service.ts';
+import { activeAlarms } from '../../shared/storage/activeAlarms.ts';
 import { createStore } from '../../shared/storage/createStore.ts';
 import { type Store, StoreError, type WriteKind } from '../../shared/storage/port.ts';
 import { type AlarmEngine, createAlarmEngine } from './alarms/alarmEngine.ts';
@@ -136,6 +137,18 @@ export async function startProcessor(
       sunAltitude: (ts, lat, lon) => (getPosition(new Date(ts), lat, lon).altitude * 180) / Math.PI,
     },
   );
+  // Alarms raised before this start are taken back, or they would never clear (the gateway
+  // shows what the store says is raised).
+  try {
+    const restored = await activeAlarms(store, now());
+    engine.restore(restored);
+    if (restored.length > 0) log.info({ alarms: restored.length }, 'restored raised alarms');
+  } catch (err) {
+    log.warn(
+      { err: (err as Error).message },
+      'could not read raised alarms from the store; they clear only if raised again',
+    );
+  }
   let client: MqttClient | undefined;
   const metrics = createProcessorMetrics({
     spoolBytes: () => journal.pendingBytes,

@@ -203,4 +203,72 @@ describe('alarm engine', () => {
       out.push(...e.onStatus({ lampId: id, state: 'offline', ts: T0 }, T0));
     expect(summary(out)).toEqual([`raised segmentSupplyLoss:${segment.id}`]);
   });
+
+  it('takes back raised alarms after a restart and clears them when the lamp recovers', () => {
+    const before = engine();
+    before.onTelemetry(reading(lamp.id), T0);
+    const failure = before.onTelemetry(reading(lamp.id, { activePower: 0 }), T0 + 1_000);
+    expect(summary(failure)).toEqual([`raised lampFailure:${lamp.id}`]);
+    const other = segment.lampIds[1]!;
+    const lost = [
+      ...before.onTelemetry(reading(other), T0),
+      ...before.tick(T0 + 10 * 60_000),
+    ].filter((a) => a.alarmId === `commsLost:${other}`);
+    expect(lost).toHaveLength(1);
+
+    // A new process: the store hands back what was raised (and a cleared one, ignored).
+    const after = engine();
+    after.restore([...failure, ...lost, { ...failure[0]!, alarmId: 'x', state: 'cleared' }]);
+    expect(
+      after
+        .active()
+        .map((a) => a.alarmId)
+        .sort(),
+    ).toEqual([`commsLost:${other}`, `lampFailure:${lamp.id}`].sort());
+    // Still failing: nothing new (no second raise). Healthy: cleared, though nothing changed
+    // in the new process's own view of the lamp.
+    expect(after.onTelemetry(reading(lamp.id, { activePower: 0 }), T0 + 11 * 60_000)).toEqual([]);
+    expect(after.tick(T0 + 11 * 60_000)).toEqual([]);
+    expect(summary(after.onTelemetry(reading(lamp.id), T0 + 11 * 60_000 + 1))).toEqual([
+      `cleared lampFailure:${lamp.id}`,
+    ]);
+    // The silent lamp stays lost until it reports.
+    expect(after.tick(T0 + 12 * 60_000)).toEqual([]);
+    expect(summary(after.onTelemetry(reading(other), T0 + 12 * 60_000))).toEqual([
+      `cleared commsLost:${other}`,
+    ]);
+    expect(after.active()).toEqual([]);
+  });
+
+  it('keeps a restored segment supply loss until enough of its lamps are heard from', () => {
+    const before = engine();
+    for (const id of segment.lampIds) before.onTelemetry(reading(id), T0);
+    const out = [];
+    for (const id of segment.lampIds)
+      out.push(...before.onTelemetry(reading(id, { supplyVoltage: 0, activePower: 0 }), T0 + 1));
+    const raisedAlarm = out.filter((a) => a.type === 'segmentSupplyLoss');
+    expect(raisedAlarm).toHaveLength(1);
+
+    const after = engine();
+    after.restore(raisedAlarm);
+    // Ticks with no lamp heard from: the alarm holds.
+    expect(after.tick(T0 + 60_000)).toEqual([]);
+    const back: string[] = [];
+    let heard = 0;
+    let clearedAfter = 0;
+    for (const id of segment.lampIds) {
+      heard++;
+      for (const line of summary(after.onTelemetry(reading(id), T0 + 120_000))) {
+        back.push(line);
+        clearedAfter = heard;
+      }
+    }
+    expect(back).toEqual([`cleared segmentSupplyLoss:${segment.id}`]);
+    // It cleared only once the lamps still unheard could no longer make a supply loss.
+    const threshold = Math.max(
+      SETTINGS.supplyLossMinLamps,
+      Math.ceil(SETTINGS.supplyLossFraction * segment.lampIds.length),
+    );
+    expect(clearedAfter).toBe(segment.lampIds.length - threshold + 1);
+  });
 });

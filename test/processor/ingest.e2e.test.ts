@@ -162,4 +162,27 @@ describe('processor end to end (our broker, DuckDB)', () => {
       expect.objectContaining({ alarmId: `lampFailure:${lamp.id}`, state: 'raised' }),
     );
   });
+
+  it('takes its raised alarms back after a restart and clears them when the lamp recovers', async () => {
+    const lamp = broker.registry.lamps[broker.registry.lamps.length - 1]!;
+    await processor.stop();
+    // Same store, spool and client id: a restart.
+    processor = await startProcessor(processorConfig(env), {
+      registry: broker.registry,
+      log: silentLogger,
+    });
+    expect(processor.alarms.active().map((a) => a.alarmId)).toContain(`lampFailure:${lamp.id}`);
+    const t = Date.now();
+    await publishAll(publisher, [telemetryMessage(reading(lamp.id, 5, t))]);
+    const cleared = (a: unknown) =>
+      (a as { alarmId?: string; state?: string }).alarmId === `lampFailure:${lamp.id}` &&
+      (a as { state?: string }).state === 'cleared';
+    expect(await eventually(async () => alarms.some(cleared))).toBe(true);
+    const window = { from: t - 60_000, to: Date.now() + 60_000, lampIds: [lamp.id] };
+    expect(
+      await eventually(async () =>
+        (await processor.store.alarms(window)).some((a) => a.state === 'cleared'),
+      ),
+    ).toBe(true);
+  });
 });

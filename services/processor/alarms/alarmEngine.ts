@@ -87,6 +87,14 @@ export interface AlarmEngine {
   /** Silence-based alarms (comms lost, unacknowledged commands). Call every few seconds. */
   tick(now: number): Alarm[];
   active(): Alarm[];
+  /**
+   * Take back the alarms still raised when the processor last stopped (from the store), so that
+   * they clear when their lamps recover instead of staying raised for ever. A lamp's alarm is
+   * judged again on its next message; a segment's supply loss once enough of its lamps are heard
+   * from. An unacknowledged command's deadline is not stored: that alarm clears on the lamp's
+   * next message. Alarms of lamps or segments no longer in the registry are left as they are.
+   */
+  restore(alarms: readonly Alarm[]): void;
 }
 
 export function createAlarmEngine(settings: AlarmSettings, deps: AlarmDeps): AlarmEngine {
@@ -95,6 +103,10 @@ export function createAlarmEngine(settings: AlarmSettings, deps: AlarmDeps): Ala
   const raised = new Map<string, Alarm>();
   /** lampId -> commandId -> deadline */
   const pending = new Map<string, Map<string, number>>();
+  /** Lamps with an alarm restored at start: their next message reconciles even if nothing changed. */
+  const restoredLamps = new Set<string>();
+  /** Segments whose supply-loss alarm was restored: kept until enough lamps are heard from. */
+  const heldSegments = new Set<string>();
 
   const state = (lampId: string): LampState => {
     let s = lamps.get(lampId);
@@ -216,6 +228,13 @@ export function createAlarmEngine(settings: AlarmSettings, deps: AlarmDeps): Ala
       settings.supplyLossMinLamps,
       Math.ceil(settings.supplyLossFraction * members.length),
     );
+    if (heldSegments.has(segmentId)) {
+      // Restored at start: lamps not heard from since may still be dark. Clear only once the
+      // lamps heard from leave too few to be a supply loss.
+      const unheard = members.filter((l) => !lamps.has(l.id)).length;
+      if (down < threshold && down + unheard >= threshold) return;
+      heldSegments.delete(segmentId);
+    }
     const was = segmentDown(segmentId);
     const want =
       down >= threshold ? `${down} of ${members.length} lamps without supply or silent` : undefined;
@@ -239,6 +258,7 @@ export function createAlarmEngine(settings: AlarmSettings, deps: AlarmDeps): Ala
   };
 
   const update = (lampId: string, now: number): Alarm[] => {
+    restoredLamps.delete(lampId);
     const out: Alarm[] = [];
     const segmentId = registry.lamp(lampId)?.segmentId;
     if (segmentId) reconcileSegment(out, segmentId, now);
@@ -281,7 +301,13 @@ export function createAlarmEngine(settings: AlarmSettings, deps: AlarmDeps): Ala
       }
       m.altitude = s.sun.altitude;
       s.dayBurning = burning && m.altitude > settings.dayAltitudeDeg;
-      if (!wasSilent && conditions(s) === before) return [];
+      if (
+        !wasSilent &&
+        conditions(s) === before &&
+        !restoredLamps.has(t.lampId) &&
+        !heldSegments.has(lamp.segmentId)
+      )
+        return [];
       return update(t.lampId, now);
     },
     onEvent(e, now) {
@@ -334,5 +360,18 @@ export function createAlarmEngine(settings: AlarmSettings, deps: AlarmDeps): Ala
       return out;
     },
     active: () => [...raised.values()],
+    restore(alarms) {
+      for (const a of alarms) {
+        if (a.state !== 'raised') continue;
+        if (a.type === 'segmentSupplyLoss') {
+          if (!a.segmentId || registry.lampsInSegment(a.segmentId).length === 0) continue;
+          heldSegments.add(a.segmentId);
+        } else {
+          if (!a.lampId || !registry.lamp(a.lampId)) continue;
+          restoredLamps.add(a.lampId);
+        }
+        raised.set(a.alarmId, a);
+      }
+    },
   };
 }
