@@ -139,14 +139,20 @@ export async function startProcessor(
   );
   // Alarms raised before this start are taken back, or they would never clear (the gateway
   // shows what the store says is raised).
+  // Likewise the lamps that reported before: one silent since raises comms lost.
   try {
     const restored = await activeAlarms(store, now());
     engine.restore(restored);
+    const known = await store.latest({});
+    engine.expectReports(
+      known.map((t) => t.lampId),
+      now(),
+    );
     if (restored.length > 0) log.info({ alarms: restored.length }, 'restored raised alarms');
   } catch (err) {
     log.warn(
       { err: (err as Error).message },
-      'could not read raised alarms from the store; they clear only if raised again',
+      'could not read alarms and lamps from the store; earlier alarms clear only if raised again',
     );
   }
   let client: MqttClient | undefined;

@@ -271,4 +271,16 @@ describe('alarm engine', () => {
     );
     expect(clearedAfter).toBe(segment.lampIds.length - threshold + 1);
   });
+
+  it('expects reports from lamps that reported before a restart, not from lamps never heard', () => {
+    const e = engine();
+    const [known, unknown] = segment.lampIds;
+    e.expectReports([known!, 'NOT-A-LAMP'], T0);
+    expect(e.tick(T0 + 3 * 60_000)).toEqual([]);
+    expect(summary(e.tick(T0 + 3 * 60_000 + 1))).toEqual([`raised commsLost:${known}`]);
+    expect(e.active().map((a) => a.alarmId)).not.toContain(`commsLost:${unknown}`);
+    expect(summary(e.onTelemetry(reading(known!), T0 + 4 * 60_000))).toEqual([
+      `cleared commsLost:${known}`,
+    ]);
+  });
 });

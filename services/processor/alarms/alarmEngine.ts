@@ -95,6 +95,12 @@ export interface AlarmEngine {
    * next message. Alarms of lamps or segments no longer in the registry are left as they are.
    */
   restore(alarms: readonly Alarm[]): void;
+  /**
+   * Lamps known to have reported before this start (their latest stored reading): they are
+   * expected to go on, so one that stays silent raises comms lost like any other, counted from
+   * `now`. Lamps never heard from stay unjudged.
+   */
+  expectReports(lampIds: Iterable<string>, now: number): void;
 }
 
 export function createAlarmEngine(settings: AlarmSettings, deps: AlarmDeps): AlarmEngine {
@@ -360,6 +366,12 @@ export function createAlarmEngine(settings: AlarmSettings, deps: AlarmDeps): Ala
       return out;
     },
     active: () => [...raised.values()],
+    expectReports(lampIds, now) {
+      for (const id of lampIds) {
+        if (!registry.lamp(id) || lamps.has(id)) continue;
+        state(id).lastSeen = now;
+      }
+    },
     restore(alarms) {
       for (const a of alarms) {
         if (a.state !== 'raised') continue;
