@@ -138,8 +138,7 @@ export async function startProcessor(
     },
   );
   // Alarms raised before this start are taken back, or they would never clear (the gateway
-  // shows what the store says is raised).
-  // Likewise the lamps that reported before: one silent since raises comms lost.
+  // shows what the store says is raised); lamps that reported before are expected to go on.
   try {
     const restored = await activeAlarms(store, now());
     engine.restore(restored);
