@@ -1,4 +1,12 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -50,5 +58,19 @@ describe('audit log', () => {
     }
     for (const f of readdirSync(dir))
       expect(statSync(join(dir, f)).size).toBeLessThanOrEqual(1_000);
+  });
+
+  it('goes on writing after a failed write, which its caller sees', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gadelys-audit-'));
+    dirs.push(dir);
+    const log = await AuditLog.open(dir);
+    // A directory where the file should be: the append fails (EISDIR), as a full disk would.
+    mkdirSync(join(dir, 'audit.jsonl'));
+    const entry = { actor: 'ops', action: 'user.created', subject: 'a', outcome: 'ok' } as const;
+    await expect(log.record(entry)).rejects.toThrow();
+    rmdirSync(join(dir, 'audit.jsonl'));
+    await expect(log.record({ ...entry, subject: 'b' })).resolves.toMatchObject({ subject: 'b' });
+    await log.flush();
+    expect(readFileSync(join(dir, 'audit.jsonl'), 'utf8')).toContain('"subject":"b"');
   });
 });

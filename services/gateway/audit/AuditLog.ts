@@ -97,11 +97,14 @@ export class AuditLog {
     if (this.entries.length > this.opts.memoryEntries * 1.25)
       this.entries = this.entries.slice(-this.opts.memoryEntries);
     const size = Buffer.byteLength(JSON.stringify(full)) + 1;
-    this.writing = this.writing.then(async () => {
-      if (this.bytes > 0 && this.bytes + size > this.opts.rotateBytes) await this.rotate();
-      await appendJsonLine(this.path, full);
-      this.bytes += size;
-    });
+    // After a failed write (reported to its caller) the next ones still run.
+    this.writing = this.writing
+      .catch(() => undefined)
+      .then(async () => {
+        if (this.bytes > 0 && this.bytes + size > this.opts.rotateBytes) await this.rotate();
+        await appendJsonLine(this.path, full);
+        this.bytes += size;
+      });
     return this.writing.then(() => full);
   }
 
@@ -131,7 +134,8 @@ export class AuditLog {
     return out;
   }
 
+  /** Resolves when the writes so far are done (a failed one was reported to its caller). */
   flush(): Promise<void> {
-    return this.writing;
+    return this.writing.catch(() => undefined);
   }
 }
