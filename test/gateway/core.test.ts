@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noExplicitAny: JSON answers from the API under test are checked field by field
 /** The gateway's pure cores, with injected clocks and fake sockets. */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -194,6 +194,25 @@ describe('roles', () => {
 });
 
 describe('UserStore', () => {
+  test('a failed save does not stop later ones', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gadelys-users-'));
+    try {
+      const store = await UserStore.open(dir, { sessionTtlMs: 1000 });
+      await store.bootstrap(store.pendingBootstrapSecret!, 'root', 'twelve chars!!');
+      await store.flush();
+      // users.json replaced by a directory: the atomic rename fails, as on a broken disk.
+      await rm(join(dir, 'users.json'));
+      await mkdir(join(dir, 'users.json'));
+      await expect(store.createApiToken('root', 'first')).rejects.toThrow();
+      await rm(join(dir, 'users.json'), { recursive: true });
+      await store.createApiToken('root', 'second');
+      await store.flush();
+      const file = await readFile(join(dir, 'users.json'), 'utf8');
+      expect(file).toContain('"name": "second"');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
   test('the bootstrap secret works once; passwords are hashed; tokens revoke; state persists', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'gadelys-users-'));
     try {

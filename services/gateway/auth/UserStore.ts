@@ -187,7 +187,7 @@ export class UserStore {
 
   /** Wait for pending writes (tests, shutdown). */
   flush(): Promise<void> {
-    return this.writing;
+    return this.writing.catch(() => undefined);
   }
 
   private async issue(
@@ -221,7 +221,10 @@ export class UserStore {
 
   private save(): Promise<void> {
     const snapshot = JSON.parse(JSON.stringify(this.state)) as State;
-    this.writing = this.writing.then(() => writeJsonAtomic(this.path, snapshot));
+    // Each write is a whole snapshot: after a failed one (reported to its caller) the next still runs.
+    this.writing = this.writing
+      .catch(() => undefined)
+      .then(() => writeJsonAtomic(this.path, snapshot));
     return this.writing;
   }
 }

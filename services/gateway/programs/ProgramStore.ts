@@ -65,7 +65,10 @@ export class ProgramStore {
 
   private save(): Promise<void> {
     const snapshot = JSON.parse(JSON.stringify(this.state)) as State;
-    this.writing = this.writing.then(() => writeJsonAtomic(this.path, snapshot));
+    // Each write is a whole snapshot: after a failed one (reported to its caller) the next still runs.
+    this.writing = this.writing
+      .catch(() => undefined)
+      .then(() => writeJsonAtomic(this.path, snapshot));
     return this.writing;
   }
 }
