@@ -1,8 +1,10 @@
 /**
- * `npm run bench -- <name> [<name> ...]`: run benchmarks and print their figures and ratios.
+ * `npm run bench [-- <name> ...]`: run benchmarks (all of them without a name) and print their
+ * figures and ratios.
  * Each bench/<name>.ts exports `run(): Promise<BenchResult>`. Results are also written as JSON to
  * bench/tmp/<name>.json; the figures we stand by are written down in docs/benchmarks/<name>.md.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { BenchResult } from './result.ts';
@@ -13,11 +15,14 @@ const available = readdirSync(dir)
   .map((f) => f.slice(0, -3))
   .sort();
 
-const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-if (asked.length === 0 || process.argv.includes('--help')) {
-  console.log(`usage: npm run bench -- <name> [<name> ...]\navailable: ${available.join(', ')}`);
-  process.exit(asked.length === 0 && !process.argv.includes('--help') ? 1 : 0);
+const named = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+if (process.argv.includes('--help')) {
+  console.log(
+    `usage: npm run bench [-- <name> ...]   (no name: all of them)\navailable: ${available.join(', ')}`,
+  );
+  process.exit(0);
 }
+const asked = named.length > 0 ? named : available;
 const unknown = asked.filter((a) => !available.includes(a));
 if (unknown.length > 0) {
   console.error(`unknown benchmark ${unknown.join(', ')}; available: ${available.join(', ')}`);
@@ -26,6 +31,21 @@ if (unknown.length > 0) {
 
 mkdirSync(`${dir}tmp`, { recursive: true });
 let failed = false;
+if (asked.length > 1) {
+  // Each in a process of its own: one bench's heap and threads must not weigh on the next one's
+  // CPU and RSS figures (the simulator's RSS read ~250 MB high after the ingest bench).
+  for (const name of asked) {
+    const child = spawnSync(
+      process.execPath,
+      [...process.execArgv, fileURLToPath(import.meta.url), name],
+      {
+        stdio: 'inherit',
+      },
+    );
+    if (child.status !== 0) failed = true;
+  }
+  process.exit(failed ? 1 : 0);
+}
 for (const name of asked) {
   console.log(`\n== bench ${name} (${new Date().toISOString()})`);
   try {
