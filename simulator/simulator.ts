@@ -106,7 +106,18 @@ export async function startSimulator(
   let published = 0;
   const servicePassword =
     config.SIMULATOR_MQTT_PASSWORD ?? deriveDevicePassword(deps.labSecret, 'svc:simulator');
-  const transport = await startTransport({
+  // Early lamps are subscribed (and may get commands) while later ones still connect, before
+  // startTransport returns: their answers wait here until the transport is there.
+  let transport: Awaited<ReturnType<typeof startTransport>> | undefined;
+  const early: Outbound[] = [];
+  const send = (out: Outbound[]) => {
+    if (!transport) {
+      early.push(...out);
+      return;
+    }
+    for (const o of out) if (transport.publish(o)) published++;
+  };
+  transport = await startTransport({
     url: config.MQTT_URL,
     sim,
     credentials: (via) =>
@@ -120,9 +131,7 @@ export async function startSimulator(
     log,
     onCommand: (lampId, payload) => send(sim.command(lampId, payload, now())),
   });
-  const send = (out: Outbound[]) => {
-    for (const o of out) if (transport.publish(o)) published++;
-  };
+  send(early.splice(0));
 
   // One timer for every lamp: the engine finds what is due.
   const timer = setInterval(() => {

@@ -127,6 +127,38 @@ describe('simulator over MQTT', () => {
     expect(offline).toMatchObject({ state: 'offline', reason: 'shutdown' });
   });
 
+  it('answers commands that reach early lamps while later ones are still connecting', async () => {
+    broker = await startTestBroker();
+    const seen = await watch(broker);
+    const gateway = await mqtt.connectAsync(broker.url, {
+      ...broker.credentialsFor('gateway'),
+      protocolVersion: 4,
+    });
+    const first = broker.registry.lamps[0]!.id;
+    let n = 0;
+    // A command every 10 ms to the first lamp from before the simulator starts until it is up.
+    const pump = setInterval(() => {
+      const payload = { commandId: `early-${n++}`, issuedAt: Date.now(), type: 'release' };
+      void gateway.publishAsync(topics.command(first), JSON.stringify(payload), { qos: 1 });
+    }, 10);
+    try {
+      sim = await startSimulator(
+        config(broker, { SIMULATOR_LAMPS: '200', SIMULATOR_CONNECT_CONCURRENCY: '4' }),
+        { registry: broker.registry, log: silentLogger, labSecret: broker.labSecret },
+      );
+    } finally {
+      clearInterval(pump);
+    }
+    const sentBeforeUp = n;
+    expect(sentBeforeUp).toBeGreaterThan(5);
+    // Every command sent while the fleet was connecting is answered, none lost with a crash.
+    await until(
+      'acks for the early commands',
+      () => seen.filter((m) => m.topic === topics.ack(first)).length >= sentBeforeUp - 1,
+    );
+    await gateway.endAsync();
+  });
+
   it('segment mode: one connection per controller, batches that decode, acks through the controller', async () => {
     broker = await startTestBroker();
     const seen = await watch(broker);
