@@ -115,7 +115,10 @@ export function decodePayload<K extends MessageKind>(
   }
   const now = opts.now ?? Date.now();
   const ahead = opts.maxFutureSkewMs ?? LIMITS.maxFutureSkewMs;
-  const behind = opts.maxPastSkewMs ?? LIMITS.maxPastSkewMs;
+  // A status may be as old as the connection: a last will carries the time of the connect it was
+  // set at, and the broker sends it when that connection drops, days or months later.
+  const behind =
+    kind === 'status' ? Number.POSITIVE_INFINITY : (opts.maxPastSkewMs ?? LIMITS.maxPastSkewMs);
   const ts = outsideWindow(kind, result.data, now - behind, now + ahead);
   if (ts !== undefined) {
     return ts > now

@@ -11,7 +11,10 @@ export const LIMITS = {
   maxBatchReadings: 500,
   /** How far a device timestamp may run ahead of the receiver's clock, in ms. */
   maxFutureSkewMs: 5 * 60_000,
-  /** How old a device timestamp may be (buffered readings after an outage), in ms. */
+  /**
+   * How old a device timestamp may be (buffered readings after an outage), in ms. Not for lamp
+   * status: a last will is stamped at connect and sent when the connection drops.
+   */
   maxPastSkewMs: 7 * 24 * 3_600_000,
   /** Length of lamp, segment, controller, model, vendor and command ids. */
   maxIdLength: 64,

@@ -31,6 +31,16 @@ type Case = { name: string; kind: MessageKind; payload: string; code?: string; p
 const accept: Case[] = [
   { name: 'telemetry example', kind: 'telemetry', payload: json(exampleTelemetry) },
   {
+    // A last will is stamped when the lamp connected and sent when that connection drops.
+    name: 'last will of a lamp connected for 30 days',
+    kind: 'status',
+    payload: json({
+      lampId: exampleStatusOnline.lampId,
+      state: 'offline',
+      ts: EXAMPLE_TS - 30 * 86_400_000,
+    }),
+  },
+  {
     name: 'telemetry without optional sensors',
     kind: 'telemetry',
     payload: json(without(without(exampleTelemetry, 'illuminance'), 'presenceCount')),

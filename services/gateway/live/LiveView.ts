@@ -52,7 +52,11 @@ export class LiveView {
   status(s: LampStatus): boolean {
     const lamp = this.lamps.get(s.lampId);
     if (!lamp) return false;
-    if (lamp.statusTs !== null && lamp.statusTs > s.ts) return false;
+    // A last will (offline without a reason) carries the time of the connect it was set at, so it
+    // is older than the birth message it follows: the broker sends it only when that connection
+    // has just dropped, so it always wins.
+    const lastWill = s.state === 'offline' && s.reason === undefined;
+    if (!lastWill && lamp.statusTs !== null && lamp.statusTs > s.ts) return false;
     const next: LiveLamp = { ...lamp, status: s.state, statusTs: s.ts };
     this.lamps.set(s.lampId, next);
     this.emit(next);
