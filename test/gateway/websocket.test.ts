@@ -36,6 +36,25 @@ describe('authentication at connect', () => {
     await s.close();
   });
 
+  test('an open socket that only listens is closed once its token is revoked', async () => {
+    const t = await h.api('POST', '/api/tokens', {
+      token: h.tokens.viewer,
+      body: { name: 'listener' },
+    });
+    const s = await connectWs(h.wsUrl, t.json.token);
+    s.send({ type: 'subscribe', all: true, alarms: true });
+    await s.next((f) => f.type === 'snapshot');
+    const closed = new Promise<number>((resolve) => s.ws.once('close', (code) => resolve(code)));
+    await h.api('DELETE', `/api/tokens/${t.json.record.id}`, { token: h.tokens.viewer });
+    // No frame from the client: the gateway's own sweep (every 5 s) finds the revoked token.
+    const code = await Promise.race([
+      closed,
+      new Promise<number>((r) => setTimeout(() => r(-1), 8_000)),
+    ]);
+    expect(code).toBe(4401);
+    expect(s.frames.at(-1)).toMatchObject({ type: 'error', status: 401 });
+  });
+
   test('the token can ride in the subprotocol (browsers cannot set headers)', async () => {
     const s = await connectWs(h.wsUrl, h.tokens.viewer, 'protocol');
     expect(s.ws.protocol).toBe('gadelys');

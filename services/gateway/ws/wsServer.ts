@@ -17,7 +17,12 @@ export interface WsOptions {
   maxBufferedBytes: number;
   /** How often pending (coalesced) updates are flushed, ms. */
   flushEveryMs?: number;
+  /** How often open sockets' tokens are checked again (revoked, expired, user deleted), ms. */
+  revalidateEveryMs?: number;
 }
+
+/** Open sockets whose token stopped being valid are closed within this long. */
+const REVALIDATE_EVERY_MS = 5_000;
 
 interface Client {
   ws: WebSocket;
@@ -138,11 +143,7 @@ export function attachWebSocket(server: Server, ctx: GatewayContext, opts: WsOpt
     const frame = parsed.data;
     const p = c.principal;
     // Re-check the token on every frame: a revoked token stops working on open sockets too.
-    if (!stillValid(c)) {
-      send(c, { type: 'error', status: 401, error: 'token revoked or expired' });
-      c.ws.close(4401, 'unauthorized');
-      return;
-    }
+    if (!stillValid(c)) return revoke(c);
     switch (frame.type) {
       case 'ping':
         return send(c, { type: 'pong' });
@@ -215,6 +216,12 @@ export function attachWebSocket(server: Server, ctx: GatewayContext, opts: WsOpt
     return ctx.users.isTokenActive(c.principal.tokenId);
   }
 
+  function revoke(c: Client): void {
+    send(c, { type: 'error', status: 401, error: 'token revoked or expired' });
+    clients.delete(c);
+    c.ws.close(4401, 'unauthorized');
+  }
+
   function inScope(c: Client, lamp: LiveLamp): boolean {
     if (c.lamps === undefined) return false;
     if (!lampVisible(c.principal, lamp.vendorId)) return false;
@@ -253,6 +260,12 @@ export function attachWebSocket(server: Server, ctx: GatewayContext, opts: WsOpt
     opts.flushEveryMs ?? Math.max(10, Math.min(50, opts.minIntervalMs)),
   );
   timer.unref();
+  // Pushes do not check the token (a check per delta would cost more than the delta): a sweep
+  // closes sockets of revoked or expired tokens and deleted users, whether or not they send.
+  const sweep = setInterval(() => {
+    for (const c of clients) if (!stillValid(c)) revoke(c);
+  }, opts.revalidateEveryMs ?? REVALIDATE_EVERY_MS);
+  sweep.unref();
 
   return {
     commandUpdate,
@@ -268,6 +281,7 @@ export function attachWebSocket(server: Server, ctx: GatewayContext, opts: WsOpt
       })),
     close(): Promise<void> {
       clearInterval(timer);
+      clearInterval(sweep);
       offLamp();
       offAlarm();
       for (const c of clients) c.ws.terminate();
