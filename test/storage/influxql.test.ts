@@ -10,6 +10,7 @@ import {
 import {
   createInfluxStore,
   parseInfluxVersion,
+  retryableWriteStatus,
 } from '../../shared/storage/influxdb/influxStore.ts';
 import { v1WritePath } from '../../shared/storage/influxdb/transport.ts';
 import { HistoryQuerySchema } from '../../shared/storage/queries.ts';
@@ -177,6 +178,23 @@ describe('line protocol', () => {
     // Same lamp, another tag value: a new prefix, not the cached one.
     const moved = { ...status, segmentId: 't' };
     expect(encoded('status', [moved], cache)).toBe(toLine('status', moved, T0));
+  });
+});
+
+describe('write errors', () => {
+  it.each([
+    [400, false],
+    [413, false],
+    [422, false],
+    [401, true],
+    [403, true],
+    [404, true],
+    [408, true],
+    [429, true],
+    [500, true],
+    [503, true],
+  ])('HTTP %i on a write is retryable: %s', (status, retryable) => {
+    expect(retryableWriteStatus(status)).toBe(retryable);
   });
 });
 

@@ -69,13 +69,21 @@ function filterSql(filter: ValidFilter, params: (string | number | bigint)[]): s
 
 const where = (clauses: string[]) => (clauses.length > 0 ? ` WHERE ${clauses.join(' AND ')}` : '');
 
+/**
+ * Whether a DuckDB error may pass: only errors about the data or the statement are final
+ * (constraint, conversion, type mismatch, invalid input, binder, parser). I/O, locks, memory and
+ * an invalidated database are not, and the batch stays in the spool rather than being set aside.
+ */
+export function retryableDuckdbError(message: string): boolean {
+  return !/Constraint Error|Conversion Error|Mismatch Type Error|Invalid Input Error|Binder Error|Parser Error/i.test(
+    message,
+  );
+}
+
 function toStoreError(err: unknown, what: string): StoreError {
   if (err instanceof StoreError) return err;
   const message = (err as Error)?.message ?? String(err);
-  // I/O and lock problems may pass; constraint or conversion errors will not.
-  return new StoreError(`${what}: ${message}`, /IO Error|lock|disk|space/i.test(message), {
-    cause: err,
-  });
+  return new StoreError(`${what}: ${message}`, retryableDuckdbError(message), { cause: err });
 }
 
 /** Convert DuckDB's JS values (BIGINT arrives as bigint) to plain numbers, dropping nulls. */

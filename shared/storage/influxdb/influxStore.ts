@@ -87,11 +87,21 @@ export function isLoopback(url: string): boolean {
 // The client logs retries and failures itself; we report through StoreError instead.
 setLogger({ error: () => undefined, warn: () => undefined });
 
+/**
+ * Whether a write answered with this HTTP status may succeed later. Only answers about the data
+ * itself are final: 400 (bad line protocol, field type conflict), 413 (too large), 422
+ * (unprocessable). Everything else (401/403 after a token rotation, 404 for a database not made
+ * yet, 408, 429, 5xx) is the server's or its configuration's, and the batch waits in the spool for
+ * it to be fixed: setting it aside would move the whole spool to rejected.jsonl.
+ */
+export function retryableWriteStatus(status: number): boolean {
+  return status !== 400 && status !== 413 && status !== 422;
+}
+
 function toStoreError(err: unknown, what: string): StoreError {
   if (err instanceof StoreError) return err;
   if (err instanceof HttpError) {
-    // 404: database missing (e.g. a fresh server): retry after ensuring it exists.
-    const retryable = err.statusCode >= 500 || err.statusCode === 429 || err.statusCode === 404;
+    const retryable = retryableWriteStatus(err.statusCode);
     return new StoreError(
       `${what}: HTTP ${err.statusCode} ${err.body ?? err.message}`.slice(0, 500),
       retryable,
