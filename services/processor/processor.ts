@@ -290,6 +290,14 @@ export async function startProcessor(
     }
   });
   client.on('error', (err) => log.warn({ err: err.message }, 'mqtt error'));
+  // A start that fails after this point lets go of what it opened: the broker session, the
+  // writer, the journal's file and timer, and a store it opened itself (a DuckDB file lock).
+  const abandon = async () => {
+    client?.end(true);
+    await writer.stop().catch(() => undefined);
+    journal.close();
+    if (!deps.store) await store.close().catch(() => undefined);
+  };
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`no connection to ${config.MQTT_URL}`)),
@@ -300,8 +308,7 @@ export async function startProcessor(
       resolve();
     });
   }).catch(async (err) => {
-    client?.end(true);
-    writer.stop().catch(() => undefined);
+    await abandon();
     throw err;
   });
 
@@ -327,7 +334,11 @@ export async function startProcessor(
         activeAlarms: engine.active().length,
       };
     },
-  );
+  ).catch(async (err) => {
+    clearInterval(ticker);
+    await abandon();
+    throw err;
+  });
   const metricsUrl = http.url;
   log.info(
     { store: store.kind, metricsUrl, spoolBytes: journal.pendingBytes },

@@ -26,7 +26,14 @@ export async function startStatusServer(
       res.writeHead(404).end();
     }
   });
-  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  // A port in use is an error of the start, not an uncaught exception that ends the process.
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   const address = server.address() as AddressInfo;
   return {
     url: `http://${host}:${address.port}`,

@@ -168,7 +168,7 @@ export class Journal {
     }
     if (this.head.off > 0 && this.head.off + buf.length > this.opts.segmentBytes) this.roll();
     const start = this.head;
-    writeSync(this.fd, buf);
+    this.writeFully(buf);
     this.head = { seg: start.seg, off: start.off + buf.length };
     this.sizes.set(start.seg, this.head.off);
     this.dirty = true;
@@ -184,6 +184,21 @@ export class Journal {
       this.cachedReadings += n;
     } else {
       this.spilled = true;
+    }
+  }
+
+  /**
+   * write(2) until the whole line is in the file. A full disk can take part of a line and then
+   * fail: the part is cut off again, so the file still ends on a line boundary and the caller
+   * (which does not acknowledge the message) sees the error.
+   */
+  private writeFully(buf: Buffer): void {
+    let done = 0;
+    try {
+      while (done < buf.length) done += writeSync(this.fd, buf, done, buf.length - done);
+    } catch (err) {
+      if (done > 0) ftruncateSync(this.fd, this.head.off);
+      throw err;
     }
   }
 
