@@ -166,6 +166,24 @@ describe('alarm engine', () => {
     expect(e.tick(T0 + 100_000)).toEqual([]);
   });
 
+  it('an ack for a newer command clears the alarm of an older one that was never acked', () => {
+    const e = engine();
+    const cmd = (id: string, at: number) => ({
+      type: 'release' as const,
+      commandId: id,
+      issuedAt: at,
+    });
+    e.onCommand(lamp.id, cmd('c-1', T0), T0);
+    expect(summary(e.tick(T0 + 30_000))).toEqual([`raised commandNotAcked:${lamp.id}`]);
+    e.onCommand(lamp.id, cmd('c-2', T0 + 60_000), T0 + 60_000);
+    const acked = e.onAck(
+      { commandId: 'c-2', lampId: lamp.id, ts: T0 + 61_000, status: 'applied' },
+      T0 + 61_000,
+    );
+    expect(summary(acked)).toEqual([`cleared commandNotAcked:${lamp.id}`]);
+    expect(e.tick(T0 + 200_000)).toEqual([]);
+  });
+
   it('turns a segment-wide supply loss into one segment alarm, not one per lamp', () => {
     const e = engine();
     for (const id of segment.lampIds) e.onTelemetry(reading(id), T0);

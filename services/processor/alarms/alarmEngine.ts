@@ -354,7 +354,12 @@ export function createAlarmEngine(settings: AlarmSettings, deps: AlarmDeps): Ala
     },
     onAck(a, now) {
       const mine = pending.get(a.lampId);
-      if (!mine?.delete(a.commandId)) return [];
+      const deadline = mine?.get(a.commandId);
+      if (!mine || deadline === undefined) return [];
+      // A lamp that acks a command has dealt with those sent before it too (a newer command
+      // replaces an older one): they no longer wait, or one lost ack would hold the alarm and
+      // its entry for ever.
+      for (const [id, d] of mine) if (d <= deadline) mine.delete(id);
       if (mine.size === 0) pending.delete(a.lampId);
       return update(a.lampId, now);
     },
