@@ -73,10 +73,13 @@ export class StoreWriter {
     this.loop ??= this.run();
   }
 
-  /** Tell the writer that `readings` were appended; it wakes early once a batch is full. */
+  /**
+   * Tell the writer that `readings` were appended; it wakes early once a batch is full, unless it
+   * is backing off from a store that is down (new data must not cut the backoff short).
+   */
   appended(readings: number): void {
     this.sinceTake += readings;
-    if (this.sinceTake >= this.opts.batchSize) this.wakeUp?.();
+    if (this.up && this.sinceTake >= this.opts.batchSize) this.wakeUp?.();
   }
 
   /** Resolves when everything journaled so far is stored (or `timeoutMs` passes: false). */

@@ -177,4 +177,57 @@ describe('StoreWriter', () => {
     );
     expect(stored).toContain('kind="telemetry"} 6');
   });
+
+  it('keeps its backoff while the store is down, however fast data arrives', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gadelys-writer-'));
+    dirs.push(dir);
+    const journal = Journal.open({
+      dir,
+      segmentBytes: 1 << 20,
+      memoryReadings: 100_000,
+      fsyncIntervalMs: 50,
+    });
+    let attempts = 0;
+    const store = {
+      kind: 'duckdb',
+      writeTelemetry: async () => {
+        attempts++;
+        throw new StoreError('down', true);
+      },
+    } as unknown as Store;
+    const metrics = createProcessorMetrics({
+      spoolBytes: () => 0,
+      memoryReadings: () => 0,
+      storeUp: () => false,
+      activeAlarms: () => [],
+    });
+    const writer = new StoreWriter(
+      journal,
+      store,
+      {
+        batchSize: 10,
+        flushIntervalMs: 1,
+        retryMinMs: 2_000,
+        retryMaxMs: 2_000,
+        spoolDir: dir,
+        maxInFlight: 2,
+      },
+      metrics,
+      silentLogger,
+    );
+    journal.append({ kind: 'telemetry', records: [{ i: 0 }] });
+    writer.start();
+    while (attempts === 0) await new Promise((r) => setTimeout(r, 5));
+    // A full batch appended every 10 ms for 300 ms: the writer still waits out its 2 s.
+    const until = performance.now() + 300;
+    for (let k = 1; performance.now() < until; k++) {
+      for (let i = 0; i < 10; i++)
+        journal.append({ kind: 'telemetry', records: [{ i: k * 10 + i }] });
+      writer.appended(10);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(attempts).toBe(1);
+    await writer.stop();
+    journal.close();
+  });
 });
