@@ -59,7 +59,7 @@ describe('CommandTracker', () => {
   });
 
   test('pending lamps are resent once, then time out; a late ack still counts', () => {
-    const { tracker, sent, advance } = setup(1);
+    const { tracker, sent, advance, changes } = setup(1);
     tracker.begin(cmd(), { kind: 'route' }, ['a', 'b', 'c']);
     tracker.onAck(ack('a'));
     tracker.onAck(ack('b', 'rejected'));
@@ -83,6 +83,9 @@ describe('CommandTracker', () => {
     tracker.onAck(ack('c'));
     expect(tracker.get('c1')!.counts).toMatchObject({ acked: 2, timedOut: 0 });
     expect(tracker.openCount).toBe(0);
+    // Completed once (audited once); the late ack is a change, not a second completion.
+    expect(changes.filter((c) => c.endsWith('!'))).toEqual(['partial!']);
+    expect(changes.at(-1)).toBe('partial');
   });
 
   test('unknown acks are ignored', () => {
@@ -194,6 +197,24 @@ describe('roles', () => {
 });
 
 describe('UserStore', () => {
+  test('two requests creating one user name at once: one gets it, the other is told it exists', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gadelys-users-'));
+    try {
+      const store = await UserStore.open(dir, { sessionTtlMs: 1000 });
+      const results = await Promise.allSettled([
+        store.createUser({ username: 'bob', password: 'twelve chars!!', role: 'viewer' }),
+        store.createUser({ username: 'bob', password: 'twelve chars!!', role: 'operator' }),
+      ]);
+      expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+      expect(results.find((r) => r.status === 'rejected')).toMatchObject({
+        reason: { code: 'exists' },
+      });
+      expect(store.users().filter((u) => u.username === 'bob')).toHaveLength(1);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   test('a failed save does not stop later ones', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'gadelys-users-'));
     try {

@@ -99,13 +99,15 @@ export class UserStore {
     role: Role;
     vendorId?: string;
   }): Promise<PublicUser> {
-    if (this.state.users.some((u) => u.username === input.username)) {
-      throw new UserStoreError('exists', `user ${input.username} exists`);
-    }
+    const exists = () => this.state.users.some((u) => u.username === input.username);
+    if (exists()) throw new UserStoreError('exists', `user ${input.username} exists`);
+    const passwordHash = await hashPassword(input.password);
+    // Checked again after the hash (~50 ms): two requests for one name must not both get in.
+    if (exists()) throw new UserStoreError('exists', `user ${input.username} exists`);
     const user: User = {
       username: input.username,
       role: input.role,
-      passwordHash: await hashPassword(input.password),
+      passwordHash,
       createdAt: this.now(),
     };
     if (input.vendorId !== undefined) user.vendorId = input.vendorId;

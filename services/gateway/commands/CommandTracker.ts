@@ -9,7 +9,10 @@ export interface TrackerOptions {
   now: () => number;
   /** Send (again) to these lamps. The payload is the same command, so lamps dedupe by commandId. */
   send: (command: LampCommand, lampIds: readonly string[]) => void;
-  /** A command's summary changed (first ack, timeouts, completion). */
+  /**
+   * A command's summary changed (first ack, timeouts, completion, a late ack after it). `done` is
+   * true once per command, when it completes (the gateway audits `command.completed` then).
+   */
   onChange?: (summary: CommandSummary, done: boolean) => void;
   /** Completed commands kept in memory for listing and reports. */
   keep?: number;
@@ -90,8 +93,7 @@ export class CommandTracker {
     tracked.counts[entry.state] += 1;
     if (tracked.counts.pending === 0 && tracked.completedAt === undefined)
       this.complete(ack.commandId, tracked);
-    else if (tracked.completedAt === undefined) this.changed(tracked, false);
-    else this.changed(tracked, true);
+    else this.changed(tracked, false);
     return true;
   }
 
