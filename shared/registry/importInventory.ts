@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { Id } from '../contract/common.ts';
 import { parseCsv } from './csv.ts';
 import { haversineM } from './geo.ts';
 import { type Catalog, LampPost } from './schemas.ts';
@@ -138,8 +139,32 @@ function finish(
         name: c.segmentName || lamp.segmentId,
         controllerId: lamp.controllerId,
       });
+    } else if (known.controllerId !== lamp.controllerId) {
+      errors.push({
+        where: c.where,
+        field: 'controllerId',
+        message: `${lamp.controllerId}, but segment ${known.id} is controlled by ${known.controllerId}`,
+      });
     }
   });
+  // Controllers log in to the broker with their id and speak for their segment's lamps: an id
+  // shared by two segments, or also a lamp's, would hand one device another's rights.
+  const lampIds = new Set(lamps.map((l) => l.id));
+  const controllerOf = new Map<string, string>();
+  for (const s of segments.values()) {
+    const other = controllerOf.get(s.controllerId);
+    if (lampIds.has(s.controllerId) || other !== undefined) {
+      errors.push({
+        where: `segment ${s.id}`,
+        field: 'controllerId',
+        message: lampIds.has(s.controllerId)
+          ? `${s.controllerId} is also a lamp id`
+          : `${s.controllerId} already controls segment ${other}`,
+      });
+    }
+    controllerOf.set(s.controllerId, s.id);
+  }
+  if (errors.length > 0) return { ok: false, errors: errors.slice(0, MAX_ERRORS) };
   return { ok: true, inventory: { lamps, segments: [...segments.values()], approximate, source } };
 }
 
@@ -243,6 +268,17 @@ export function importInventoryGeoJson(
     const geometry = feature?.geometry;
     if (geometry?.type === 'LineString' && props.kind === 'segment') {
       const coords = geometry.coordinates as [number, number][];
+      // Ids become MQTT usernames, topic levels and ACL lines: the contract's alphabet only.
+      const bad = (['segmentId', 'controllerId'] as const).filter(
+        (k) => !Id.safeParse(props[k]).success,
+      );
+      for (const field of bad)
+        errors.push({
+          where,
+          field,
+          message: `expected an id (letters, digits, ".", "_", "-"), got ${JSON.stringify(props[field])?.slice(0, 80)}`,
+        });
+      if (bad.length > 0) return;
       segments.push({
         id: String(props.segmentId),
         name: String(props.name ?? props.segmentId),

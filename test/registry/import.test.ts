@@ -151,6 +151,41 @@ describe('GeoJSON inventory import', () => {
     expect(r.inventory.segments[0]).toMatchObject({ id: 's1', name: 'Lysvej' });
   });
 
+  it('refuses controller ids that are not ids, are lamps, serve two segments or disagree', () => {
+    const line = (segmentId: string, controllerId: unknown) => ({
+      type: 'Feature',
+      geometry: {
+        type: 'LineString',
+        coordinates: [
+          [12.35, 55.68],
+          [12.36, 55.68],
+        ],
+      },
+      properties: { kind: 'segment', segmentId, controllerId },
+    });
+    const errors = (features: unknown[]) =>
+      errorsOf(
+        importInventoryGeoJson(JSON.stringify({ type: 'FeatureCollection', features }), catalog),
+      );
+    // An ACL line smuggled in through a controller id; a missing one.
+    expect(errors([line('s1', 'ctl-1\ntopic readwrite #'), point('A1', 12.35)])).toEqual([
+      expect.stringMatching(/^feature 0, field controllerId: expected an id/),
+    ]);
+    expect(errors([line('s1', undefined), point('A1', 12.35)])).toEqual([
+      expect.stringMatching(/^feature 0, field controllerId: expected an id/),
+    ]);
+    // A controller that is also a lamp would get that lamp's rights and the segment's.
+    expect(errors([line('s1', 'A1'), point('A1', 12.35, { controllerId: 'A1' })])).toEqual([
+      'segment s1, field controllerId: A1 is also a lamp id',
+    ]);
+    expect(
+      errors([point('A1', 12.35), point('B1', 12.351, { segmentId: 's2', controllerId: 'c1' })]),
+    ).toEqual(['segment s2, field controllerId: c1 already controls segment s1']);
+    expect(errors([line('s1', 'c9'), point('A1', 12.35)])).toEqual([
+      'feature 1, field controllerId: c1, but segment s1 is controlled by c9',
+    ]);
+  });
+
   it.each([
     ['not JSON', '{', [expect.stringMatching(/^geojson, field \(file\): not JSON/)]],
     [
