@@ -104,6 +104,15 @@ export function installPolicy(aedes: Aedes, deps: HookDeps): PolicyState {
     return err;
   };
 
+  /**
+   * Which service role last connected under each client id. A persistent session (the
+   * processor's: its subscriptions and queued QoS1 messages) belongs to a client id, so another
+   * role connecting with that id would take the session over and ack what it should store.
+   * Bounded: the oldest ids are forgotten first.
+   */
+  const serviceIds = new Map<string, string>();
+  const SERVICE_IDS_MAX = 10_000;
+
   aedes.authenticate = (client, username, password, done) => {
     if (deps.overCapacity(client)) {
       refuse(client.id, 'max_connections', 'broker full');
@@ -120,6 +129,21 @@ export function installPolicy(aedes: Aedes, deps: HookDeps): PolicyState {
         if (!claim.ok) {
           refuse(client.id, claim.reason, claim.detail);
           return done(connackError(claim.returnCode, claim.detail), false);
+        }
+        if (claim.identity.kind === 'service') {
+          const role = claim.identity.role;
+          const owner = serviceIds.get(client.id);
+          if (owner !== undefined && owner !== role) {
+            const detail = `service ${role} used the client id of ${owner}: ${client.id}`;
+            refuse(client.id, 'client_id_mismatch', detail);
+            return done(connackError(2, detail), false);
+          }
+          serviceIds.delete(client.id);
+          serviceIds.set(client.id, role);
+          if (serviceIds.size > SERVICE_IDS_MAX) {
+            const oldest = serviceIds.keys().next().value;
+            if (oldest !== undefined) serviceIds.delete(oldest);
+          }
         }
         const service = claim.identity.kind === 'service' || claim.identity.kind === 'anonymous';
         const bucket = service

@@ -42,6 +42,18 @@ describe('broker with authentication and authorization', () => {
     expect(b.broker.stats().messagesOut.telemetry).toBeGreaterThanOrEqual(5);
   });
 
+  it("refuses a service taking another service's client id (its persistent session)", async () => {
+    const id = 'gadelys-processor-under-test';
+    const processor = await connect('processor', b.url, { clientId: id, clean: false });
+    await processor.endAsync();
+    await expect(connect('gateway', b.url, { clientId: id, clean: false })).rejects.toMatchObject({
+      code: 2,
+    });
+    // The processor itself comes back to its session.
+    const again = await connect('processor', b.url, { clientId: id, clean: false });
+    expect(again.connected).toBe(true);
+  });
+
   it('refuses a wrong password with CONNACK 4 and a missing username with 5 (mqtt.js)', async () => {
     const before = b.broker.stats().refusals;
     const wrong = mqtt.connectAsync(b.url, {
