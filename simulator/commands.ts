@@ -61,6 +61,9 @@ function salvageCommandId(payload: Uint8Array | string): string | null {
   }
 }
 
+/** Command ids a lamp remembers, to recognise a resent command. */
+const RECENT_COMMANDS = 16;
+
 function reject(
   s: LampState,
   ctx: CommandContext,
@@ -82,6 +85,13 @@ export function handleCommand(
     return id ? reject(s, ctx, id, reason) : { ok: false, reason, acks: [] };
   }
   const cmd = decoded.value;
+  // The gateway resends a command whose ack it missed, and MQTT may deliver one twice: a command
+  // already carried out is acknowledged again, never redone (it would undo a newer command or
+  // restart a ramp).
+  if (s.recentCommands.includes(cmd.commandId)) {
+    const status = s.pendingApplied === cmd.commandId ? 'accepted' : 'applied';
+    return { ok: true, acks: [ack(s, ctx, cmd.commandId, status)] };
+  }
   if (s.faults.has('supplyLoss'))
     return reject(s, ctx, cmd.commandId, 'supply loss: the luminaire has no mains');
   if (cmd.type === 'override') {
@@ -115,6 +125,8 @@ export function handleCommand(
     if (!s.override) retarget(s, ctx.simNow, targetAt(s, ctx.simNow), DEFAULT_FADE_MS);
   }
   s.pendingApplied = cmd.commandId;
+  s.recentCommands.push(cmd.commandId);
+  if (s.recentCommands.length > RECENT_COMMANDS) s.recentCommands.shift();
   return { ok: true, acks: [ack(s, ctx, cmd.commandId, 'accepted')] };
 }
 

@@ -65,6 +65,8 @@ export interface LampState {
   announced: Set<FaultKind>;
   /** A command waiting for its ramp to end before the `applied` ack. */
   pendingApplied: string | null;
+  /** Ids of the last commands carried out, newest last: a resent one is acked, not redone. */
+  recentCommands: string[];
 }
 
 /** A lamp at device time t with plausible history (seeded: hours since the lab opened in 2014). */
@@ -97,6 +99,7 @@ export function createLampState(
     faults: new Map(),
     announced: new Set(),
     pendingApplied: null,
+    recentCommands: [],
   };
   state.lit = physicalLevel(state, t) > 0;
   if (state.lit)

@@ -37,6 +37,21 @@ describe('commands', () => {
     expect(lastReading(t).actualLevel).toBe(20);
   });
 
+  it('acks a resent command again without redoing it, so it cannot undo a newer one', () => {
+    const t = createTestSim();
+    const a = { commandId: 'c-a', issuedAt: t.now(), type: 'override' as const, level: 30 };
+    t.command(LAMP, a);
+    t.run(3_000);
+    t.command(LAMP, { commandId: 'c-b', issuedAt: t.now(), type: 'release' });
+    t.run(6_000);
+    expect(lastReading(t).actualLevel).toBe(100);
+    // The gateway missed the ack of c-a and sends it again.
+    const again = decodeAll(t.command(LAMP, a), 'ack', t.now());
+    expect(again).toMatchObject([{ commandId: 'c-a', status: 'applied' }]);
+    t.run(6_000);
+    expect(lastReading(t).actualLevel).toBe(100);
+  });
+
   it('returns to the program on release and when an override expires', () => {
     const t = createTestSim();
     t.command(LAMP, {
