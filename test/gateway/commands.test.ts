@@ -213,3 +213,39 @@ test('a program is created, assigned to a segment, delivered over MQTT and audit
     audit.json.entries.find((e: { action: string }) => e.action === 'program.assigned').lampCount,
   ).toBe(segment.lampIds.length);
 });
+
+test('an edit refused by the rate limit is not saved (the lamps would never get it)', async () => {
+  const segment = h.broker.registry.segments[2]!;
+  const program = {
+    id: 'edit-me',
+    name: 'Before',
+    steps: [{ at: { kind: 'fixed', time: '22:00' }, level: 50 }],
+  };
+  expect(
+    (await h.api('POST', '/api/programs', { token: h.tokens.operator, body: program })).status,
+  ).toBe(201);
+  const assign = await h.api('POST', '/api/programs/edit-me/assign', {
+    token: h.tokens.operator,
+    body: { segmentIds: [segment.id] },
+  });
+  expect(assign.status, assign.text).toBe(202);
+  // The admin's command budget was spent by the rate-limit test above.
+  let edit: Awaited<ReturnType<Harness['api']>> | undefined;
+  for (let i = 0; i < 70 && edit?.status !== 429; i++) {
+    edit = await h.api('PUT', '/api/programs/edit-me', {
+      token: h.tokens.admin,
+      body: { ...program, name: `After ${i}` },
+    });
+  }
+  expect(edit?.status).toBe(429);
+  const list = await h.api('GET', '/api/programs', { token: h.tokens.admin });
+  const stored = (list.json.programs as { id: string; name: string }[]).find(
+    (p) => p.id === 'edit-me',
+  );
+  // The last accepted edit (if any got through before the limit) is stored, the refused one not.
+  const accepted = await h.api('GET', '/api/audit?subject=edit-me&action=program.updated', {
+    token: h.tokens.admin,
+  });
+  const lastAccepted = accepted.json.entries.length;
+  expect(stored?.name).toBe(lastAccepted === 0 ? 'Before' : `After ${lastAccepted - 1}`);
+});

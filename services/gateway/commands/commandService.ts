@@ -93,14 +93,19 @@ export function createCommandService(deps: CommandServiceDeps) {
     return summary;
   }
 
-  /** Deliver a program to lamps as a tracked assignProgram command. */
+  /**
+   * Deliver a program to lamps as a tracked assignProgram command. `allowed`: the caller already
+   * took the sender's permission and rate-limit token with `checkAllowed` (before changing
+   * anything that the delivery must follow).
+   */
   async function deliverProgram(
     p: Principal,
     program: NightProgram,
     target: CommandTarget,
     lampIds: string[],
+    opts: { allowed?: boolean } = {},
   ) {
-    checkAllowed(p);
+    if (!opts.allowed) checkAllowed(p);
     const command: LampCommand = {
       commandId: newCommandId(now()),
       issuedAt: now(),
@@ -111,5 +116,5 @@ export function createCommandService(deps: CommandServiceDeps) {
     return tracker.begin(command, target, lampIds);
   }
 
-  return { issue, deliverProgram };
+  return { issue, deliverProgram, checkAllowed };
 }

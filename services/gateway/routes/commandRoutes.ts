@@ -86,12 +86,16 @@ export function commandRoutes(ctx: GatewayContext): Router {
     const id = parseOr400(Id, req.params.programId, 'program id');
     const program = parseOr400(NightProgram, { ...req.body, id }, 'program');
     if (!programs.get(id)) throw new HttpError(404, `no program ${id}`);
-    await programs.put(program);
-    // An edited program goes out again to every lamp that runs it.
+    // An edited program goes out again to every lamp that runs it. The rate limit is checked
+    // before the edit is saved: a 429 must not leave a stored program the lamps never got.
     const lampIds = programs.lampsOf(id);
+    if (lampIds.length > 0) ctx.commands.checkAllowed(p);
+    await programs.put(program);
     const delivery =
       lampIds.length > 0
-        ? await ctx.commands.deliverProgram(p, program, { kind: 'route' }, lampIds)
+        ? await ctx.commands.deliverProgram(p, program, { kind: 'route' }, lampIds, {
+            allowed: true,
+          })
         : undefined;
     await ctx.audit.record({
       actor: p.username,
