@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { Alarm } from '../../../shared/contract/index.ts';
 import type { LampFilter, Store } from '../../../shared/storage/port.ts';
+import { QUERY_LIMITS } from '../../../shared/storage/queries.ts';
 import { AlarmAckRequest } from '../api.ts';
 import {
   type GatewayContext,
@@ -19,6 +20,9 @@ import {
 } from '../http/query.ts';
 
 const DAY_MS = 24 * 3_600_000;
+
+const chunks = <T>(xs: readonly T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(xs.length / size) }, (_, i) => xs.slice(i * size, (i + 1) * size));
 /** Most points one history request may return, so one request cannot exhaust memory. */
 const MAX_POINTS = 200_000;
 
@@ -108,10 +112,26 @@ export function dataRoutes(ctx: GatewayContext): Router {
       registry,
     );
     const { from, to } = windowOf(q, ctx.now(), 7 * DAY_MS);
-    const { vendorId: _v, modelId: _m, ...storeFilter } = filter;
-    const alarms = (
-      await store().alarms({ ...storeFilter, from, to, limit: q.limit ?? 1000 })
-    ).filter((a) => alarmVisible(req, a));
+    const { vendorId, modelId: _m, ...storeFilter } = filter;
+    const limit = q.limit ?? 1000;
+    // Alarms carry no vendor tag: a vendor filter becomes the vendor's lamps, asked in groups the
+    // store accepts, so the limit counts that vendor's alarms and not everyone's.
+    const groups =
+      vendorId !== undefined && storeFilter.lampIds === undefined
+        ? chunks(
+            registry.lampsOfVendor(vendorId).map((l) => l.id),
+            QUERY_LIMITS.maxLampIds,
+          ).map((lampIds) => ({ ...storeFilter, lampIds }))
+        : [storeFilter];
+    const found: Alarm[] = [];
+    for (const g of groups) {
+      if (g.lampIds?.length === 0) continue;
+      found.push(...(await store().alarms({ ...g, from, to, limit })));
+    }
+    const alarms = found
+      .filter((a) => alarmVisible(req, a))
+      .sort((a, b) => a.ts - b.ts || a.alarmId.localeCompare(b.alarmId))
+      .slice(0, limit);
     res.json({ ok: true, from, to, count: alarms.length, alarms });
   });
 
