@@ -108,6 +108,17 @@ function onFrame(frame: WsServerFrame): void {
   }
 }
 
+/** The token is dead (revoked, expired, user deleted): back to the sign-in form, saying why. */
+function sessionEnded(): void {
+  token = '';
+  sessionStorage.removeItem('gadelys.token');
+  socket = undefined;
+  $<HTMLElement>('#main').hidden = true;
+  $<HTMLButtonElement>('#logout').hidden = true;
+  $<HTMLFormElement>('#login').hidden = false;
+  text($('#login-error'), 'Your session has ended: sign in again.');
+}
+
 function connect(): void {
   const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
   // Browsers cannot set headers on a WebSocket: the token rides in a subprotocol.
@@ -119,12 +130,20 @@ function connect(): void {
     text($('#conn'), 'live');
   };
   ws.onmessage = (e) => onFrame(JSON.parse(String(e.data)) as WsServerFrame);
-  ws.onclose = () => {
+  ws.onclose = (e) => {
     $('#conn').className = 'conn off';
     text($('#conn'), 'offline');
     if (socket !== ws || !token) return;
-    setTimeout(connect, retryMs);
-    retryMs = Math.min(retryMs * 2, 15_000);
+    if (e.code === 4401) return sessionEnded();
+    const retry = () => {
+      setTimeout(connect, retryMs);
+      retryMs = Math.min(retryMs * 2, 15_000);
+    };
+    // A refused upgrade (a dead token) looks like any lost connection here: ask the API.
+    fetch('/api/segments', { headers: { authorization: `Bearer ${token}` } }).then(
+      (res) => (res.status === 401 ? sessionEnded() : retry()),
+      retry,
+    );
   };
 }
 

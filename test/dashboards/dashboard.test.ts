@@ -96,3 +96,22 @@ test('a wrong password shows an error and no data', async () => {
   expect(await page.isHidden('#main')).toBe(true);
   await page.close();
 });
+
+test('when its session is revoked the dashboard asks to sign in again instead of retrying', async () => {
+  const page = await signIn('viewer');
+  const token = await page.evaluate(() => sessionStorage.getItem('gadelys.token'));
+  expect(token).toBeTruthy();
+  // Signed out elsewhere: the token dies; the gateway's sweep closes the open socket.
+  const out = await fetch(`${h.base}/api/auth/logout`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}` },
+  });
+  expect(out.status).toBeLessThan(300);
+  await expect
+    .poll(() => page.textContent('#login-error'), { timeout: 10_000 })
+    .toContain('session has ended');
+  expect(await page.isHidden('#main')).toBe(true);
+  expect(await page.isVisible('#login')).toBe(true);
+  expect(await page.evaluate(() => sessionStorage.getItem('gadelys.token'))).toBeNull();
+  await page.close();
+});
