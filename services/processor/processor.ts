@@ -43,6 +43,8 @@ export interface RunningProcessor extends RunningService {
   /** Spool depth and state, for health and tests. */
   status(): {
     mqttConnected: boolean;
+    /** The broker granted every subscription. */
+    subscribed: boolean;
     storeUp: boolean;
     spoolBytes: number;
     memoryReadings: number;
@@ -278,16 +280,24 @@ export async function startProcessor(
       { qos: 1 as const },
     ]),
   );
+  // Subscribed once the broker granted every filter. A session the broker kept (sessionPresent)
+  // holds the subscriptions, unless the SUBSCRIBE never completed (the link dropped first):
+  // Mosquitto then keeps a session without them, and every later CONNACK says present.
+  let subscribed = false;
+  const subscribe = () =>
+    client?.subscribe(subscriptions, (err, granted) => {
+      if (err) {
+        log.error({ err: err.message }, 'subscribe failed; trying again on the next connect');
+        return;
+      }
+      // 0x80: refused, e.g. a `$share/` filter on a broker without shared subscriptions (aedes).
+      const refused = (granted ?? []).filter((g) => g.qos === 128).map((g) => g.topic);
+      if (refused.length > 0) log.error({ refused }, 'the broker refused subscriptions');
+      else subscribed = true;
+    });
   client.on('connect', (connack) => {
     log.info({ sessionPresent: connack.sessionPresent }, 'connected to the broker');
-    if (!connack.sessionPresent) {
-      client?.subscribe(subscriptions, (err, granted) => {
-        if (err) log.error({ err: err.message }, 'subscribe failed');
-        // 0x80: refused, e.g. a `$share/` filter on a broker without shared subscriptions (aedes).
-        const refused = (granted ?? []).filter((g) => g.qos === 128).map((g) => g.topic);
-        if (refused.length > 0) log.error({ refused }, 'the broker refused subscriptions');
-      });
-    }
+    if (!connack.sessionPresent || !subscribed) subscribe();
   });
   client.on('error', (err) => log.warn({ err: err.message }, 'mqtt error'));
   // A start that fails after this point lets go of what it opened: the broker session, the
@@ -317,6 +327,7 @@ export async function startProcessor(
 
   const status = () => ({
     mqttConnected: client?.connected ?? false,
+    subscribed,
     storeUp: writer.storeUp,
     spoolBytes: journal.pendingBytes,
     memoryReadings: journal.memoryReadings,
@@ -328,7 +339,7 @@ export async function startProcessor(
     () => {
       const s = status();
       return {
-        ok: s.mqttConnected && s.storeUp,
+        ok: s.mqttConnected && s.subscribed && s.storeUp,
         store: store.kind,
         ...s,
         activeAlarms: engine.active().length,
