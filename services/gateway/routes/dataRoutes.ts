@@ -44,6 +44,22 @@ export function dataRoutes(ctx: GatewayContext): Router {
       registry,
     );
 
+  /** The registry's lamps a filter covers, for the point limit (the store filters the same way). */
+  function lampsMatching(f: LampFilter) {
+    let lamps = f.lampIds
+      ? f.lampIds.flatMap((id) => registry.lamp(id) ?? [])
+      : f.segmentId !== undefined
+        ? registry.lampsInSegment(f.segmentId)
+        : f.vendorId !== undefined
+          ? registry.lampsOfVendor(f.vendorId)
+          : registry.lamps;
+    if (f.segmentId !== undefined) lamps = lamps.filter((l) => l.segmentId === f.segmentId);
+    if (f.modelId !== undefined) lamps = lamps.filter((l) => l.modelId === f.modelId);
+    if (f.vendorId !== undefined)
+      lamps = lamps.filter((l) => registry.model(l.modelId)?.vendorId === f.vendorId);
+    return lamps;
+  }
+
   function store(): Store {
     if (!ctx.store) throw new HttpError(503, 'no storage configured');
     return ctx.store;
@@ -55,7 +71,7 @@ export function dataRoutes(ctx: GatewayContext): Router {
     const { from, to } = windowOf(q, ctx.now(), DAY_MS);
     if (to <= from)
       throw new HttpError(400, 'from must be before to', [{ path: 'from', message: 'after to' }]);
-    const lampCount = filter.lampIds?.length ?? registry.lamps.length;
+    const lampCount = lampsMatching(filter).length;
     if (((to - from) / q.bucketMs) * lampCount > MAX_POINTS) {
       throw new HttpError(
         400,

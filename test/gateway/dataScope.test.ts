@@ -47,3 +47,18 @@ test("a vendor's alarm history is its own newest alarms, not its share of everyo
   });
   expect(admin.json.count).toBe(3);
 });
+
+test("history's point limit counts the lamps the query covers, not the whole route", async () => {
+  const segment = h.broker.registry.segments[0]!;
+  const to = Date.now();
+  const from = to - 3_600_000;
+  // An hour at 1 s buckets: ~23 lamps of a segment fit the 200,000-point limit, 280 do not.
+  const q = `field=activePower&from=${from}&to=${to}&bucketMs=1000&agg=mean`;
+  const one = await h.api('GET', `/api/history?${q}&segmentId=${segment.id}`, {
+    token: h.tokens.operator,
+  });
+  expect(one.status, one.text).toBe(200);
+  const all = await h.api('GET', `/api/history?${q}`, { token: h.tokens.operator });
+  expect(all.status).toBe(400);
+  expect(all.json.error).toContain('too many points');
+});
