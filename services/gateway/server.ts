@@ -15,7 +15,7 @@ import { GATEWAY_DEFAULTS, type GatewayConfig } from './config.ts';
 import type { GatewayContext } from './context.ts';
 import { LiveView } from './live/LiveView.ts';
 import { connectMqtt, type MqttLink } from './live/mqttLink.ts';
-import { seedFromStore } from './live/seed.ts';
+import { restoreAcknowledgements, seedFromStore } from './live/seed.ts';
 import { ProgramStore } from './programs/ProgramStore.ts';
 import { attachWebSocket, WS_PATH } from './ws/wsServer.ts';
 
@@ -110,6 +110,7 @@ export async function startGateway(
   if (deps.store) {
     ctx.store = deps.store;
     await seedFromStore(deps.store, live, now(), log);
+    restoreAcknowledgements(live, audit);
   }
 
   const password =

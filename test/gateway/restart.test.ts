@@ -145,6 +145,14 @@ test('seeded from storage, and state survives a restart', async () => {
   expect(second.bootstrapSecret).toBeUndefined();
   expect((await call(second, 'GET', '/api/auth/me', token)).json.principal.username).toBe('admin');
   expect((await call(second, 'GET', '/api/programs', token)).json.programs[0].id).toBe('slagelse');
+  // The acknowledgement of the still-raised alarm survives too (from the audit log).
+  const again = await call(second, 'GET', '/api/alarms', token);
+  expect(again.json.alarms).toMatchObject([
+    { alarmId: 'commsLost:DOLL-0005', acknowledgedBy: 'admin' },
+  ]);
+  expect(
+    (await call(second, 'POST', '/api/alarms/commsLost:DOLL-0005/ack', token, {})).status,
+  ).toBe(409);
   const audit = await call(second, 'GET', '/api/audit', token);
   expect(audit.json.entries.map((e: { action: string }) => e.action).sort()).toEqual([
     'alarm.acknowledged',

@@ -1,6 +1,7 @@
 import type { Logger } from '../../../shared/log.ts';
 import { activeAlarms } from '../../../shared/storage/activeAlarms.ts';
 import type { Store } from '../../../shared/storage/port.ts';
+import type { AuditLog } from '../audit/AuditLog.ts';
 import type { LiveView } from './LiveView.ts';
 
 /**
@@ -22,5 +23,16 @@ export async function seedFromStore(
     for (const a of await activeAlarms(store, now)) live.alarm(a);
   } catch (err) {
     log.warn({ err }, 'could not seed the live view from storage');
+  }
+}
+
+/**
+ * Acknowledgements of still-raised alarms, taken back from the audit log (they live in memory
+ * otherwise): the newest `alarm.acknowledged` of an alarm, if it came after the alarm was raised.
+ */
+export function restoreAcknowledgements(live: LiveView, audit: AuditLog): void {
+  for (const a of live.activeAlarms()) {
+    const [ack] = audit.query({ action: 'alarm.acknowledged', subject: a.alarmId, limit: 1 });
+    if (ack && ack.ts >= a.ts) live.acknowledgeAlarm(a.alarmId, ack.actor, ack.ts);
   }
 }
