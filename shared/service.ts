@@ -32,8 +32,21 @@ export function stopOnSignal(services: readonly RunningService[], log: Logger): 
       }
       resolve(code);
     };
-    process.once('SIGINT', () => void stop('SIGINT'));
-    process.once('SIGTERM', () => void stop('SIGTERM'));
+    // One Ctrl-C can arrive twice: the terminal signals the whole process group, and a parent
+    // such as tsx or npm passes its own copy on. With `once`, the second copy would end the
+    // process halfway through the flush. So repeats are counted: the flush goes on, and only a
+    // deliberate third signal (Ctrl-C again) gives up on it.
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals++;
+      if (signals === 1) void stop(signal);
+      else if (signals === 3) {
+        log.warn({ signal }, 'stopping at once; what was not flushed stays in the spool');
+        resolve(130);
+      }
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
   });
 }
 
