@@ -1,18 +1,13 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Alarm } from '../../shared/contract/alarms.ts';
-import { createDuckdbStore } from '../../shared/storage/duckdb/duckdbStore.ts';
-import type { Store } from '../../shared/storage/port.ts';
 import { type Harness, startHarness, VENDOR_A } from './harness.ts';
 
 let h: Harness;
-let store: Store;
 beforeAll(async () => {
-  store = await createDuckdbStore({ path: ':memory:' });
-  h = await startHarness({ store });
+  h = await startHarness({ store: 'memory' });
 });
 afterAll(async () => {
   await h?.stop();
-  await store?.close();
 });
 
 test("a vendor's alarm history is its own newest alarms, not its share of everyone's oldest", async () => {
@@ -36,7 +31,7 @@ test("a vendor's alarm history is its own newest alarms, not its share of everyo
     alarm(others[i % others.length]!.id, now - 3_600_000 + i, i),
   );
   for (let i = 0; i < 3; i++) rows.push(alarm(own.id, now - 60_000 + i, 2_000 + i));
-  await store.writeAlarms(rows);
+  await h.store!.writeAlarms(rows);
 
   const mine = await h.api('GET', '/api/alarms/history', { token: h.tokens.vendor });
   expect(mine.status, mine.text).toBe(200);

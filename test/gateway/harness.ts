@@ -19,6 +19,7 @@ import {
 } from '../../shared/contract/index.ts';
 import { silentLogger } from '../../shared/log.ts';
 import type { Registry } from '../../shared/registry/index.ts';
+import { createDuckdbStore } from '../../shared/storage/duckdb/duckdbStore.ts';
 import type { Store } from '../../shared/storage/port.ts';
 import { startTestBroker, type TestBroker } from '../helpers/broker.ts';
 
@@ -42,9 +43,16 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
+/**
+ * A broker and a gateway with a user of each role. `store: 'memory'`: an in-memory DuckDB store
+ * the harness opens and closes; a Store: the caller's.
+ */
 export async function startHarness(
-  opts: { env?: Record<string, string>; store?: Store; registry?: Registry } = {},
+  opts: { env?: Record<string, string>; store?: Store | 'memory'; registry?: Registry } = {},
 ): Promise<Harness> {
+  const ownStore =
+    opts.store === 'memory' ? await createDuckdbStore({ path: ':memory:' }) : undefined;
+  const store = ownStore ?? (opts.store === 'memory' ? undefined : opts.store);
   const broker = await startTestBroker({
     env: { BROKER_DEVICE_PUBLISH_RATE: '0', BROKER_SERVICE_PUBLISH_RATE: '0' },
     ...(opts.registry ? { registry: opts.registry } : {}),
@@ -64,7 +72,7 @@ export async function startHarness(
     log: silentLogger,
     labSecret: broker.labSecret,
     announce: () => undefined,
-    ...(opts.store ? { store: opts.store } : {}),
+    ...(store ? { store } : {}),
   });
   const base = `http://127.0.0.1:${gateway.port}`;
   const api: Harness['api'] = async (method, path, o = {}) => {
@@ -121,11 +129,12 @@ export async function startHarness(
     wsUrl: `ws://127.0.0.1:${gateway.port}/ws`,
     dataDir,
     tokens,
-    ...(opts.store ? { store: opts.store } : {}),
+    ...(store ? { store } : {}),
     api,
     async stop() {
       await gateway.stop();
       await broker.stop();
+      await ownStore?.close();
       await rm(dataDir, { recursive: true, force: true });
     },
   };

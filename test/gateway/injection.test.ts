@@ -1,19 +1,14 @@
 /** Hostile input: every attempt is a 4xx with a JSON error, never a stack trace or a 500. */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { safeCsvCell } from '../../services/gateway/reports/vendorReport.ts';
-import { createDuckdbStore } from '../../shared/storage/duckdb/duckdbStore.ts';
-import type { Store } from '../../shared/storage/port.ts';
 import { type Harness, startHarness } from './harness.ts';
 
 let h: Harness;
-let store: Store;
 beforeAll(async () => {
-  store = await createDuckdbStore({ path: ':memory:' });
-  h = await startHarness({ store });
+  h = await startHarness({ store: 'memory' });
 });
 afterAll(async () => {
   await h?.stop();
-  await store?.close();
 });
 
 const ATTEMPTS: [string, string, unknown?][] = [

@@ -5,12 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CSV_COLUMNS } from '../../services/gateway/reports/vendorReport.ts';
-import { createDuckdbStore } from '../../shared/storage/duckdb/duckdbStore.ts';
-import type { Store, StoredEvent, StoredTelemetry } from '../../shared/storage/port.ts';
+import type { StoredEvent, StoredTelemetry } from '../../shared/storage/port.ts';
 import { type Harness, startHarness, VENDOR_A } from './harness.ts';
 
 let h: Harness;
-let store: Store;
 const HOUR = 3_600_000;
 /** Two nights, noon to noon UTC: the report's night windows. */
 const NIGHT_1 = '2026-11-18';
@@ -18,8 +16,7 @@ const NIGHT_2 = '2026-11-19';
 const LEVELS = [100, 100, 50, 50, 50, 10, 10, 10, 10, 50, 100, 100];
 
 beforeAll(async () => {
-  store = await createDuckdbStore({ path: ':memory:' });
-  h = await startHarness({ store });
+  h = await startHarness({ store: 'memory' });
   const reg = h.broker.registry;
   const points: StoredTelemetry[] = [];
   const events: StoredEvent[] = [];
@@ -65,12 +62,11 @@ beforeAll(async () => {
       });
     }
   }
-  await store.writeTelemetry(points);
-  await store.writeEvents(events);
+  await h.store!.writeTelemetry(points);
+  await h.store!.writeEvents(events);
 });
 afterAll(async () => {
   await h?.stop();
-  await store?.close();
 });
 
 const from = Date.parse(`${NIGHT_1}T12:00:00Z`);

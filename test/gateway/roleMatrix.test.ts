@@ -5,15 +5,11 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { can, ROLES, type Role } from '../../services/gateway/auth/roles.ts';
 import { OPERATIONS } from '../../services/gateway/openapi.ts';
-import { createDuckdbStore } from '../../shared/storage/duckdb/duckdbStore.ts';
-import type { Store } from '../../shared/storage/port.ts';
 import { type Harness, startHarness, VENDOR_A } from './harness.ts';
 
 let h: Harness;
-let store: Store;
 beforeAll(async () => {
-  store = await createDuckdbStore({ path: ':memory:' });
-  h = await startHarness({ store });
+  h = await startHarness({ store: 'memory' });
   const r = await h.api('POST', '/api/programs', {
     token: h.tokens.admin,
     body: program('matrix'),
@@ -22,7 +18,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await h?.stop();
-  await store?.close();
 });
 
 function program(id: string) {

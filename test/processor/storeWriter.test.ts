@@ -46,8 +46,14 @@ function manualStore() {
   return { store, pending, stored, waiting };
 }
 
-/** A writer with fast timers and two writes in flight. */
-function createWriter(journal: Journal, store: Store, dir: string, batchSize: number) {
+/** A writer with fast timers (unless `retryMs` says otherwise) and two writes in flight. */
+function createWriter(
+  journal: Journal,
+  store: Store,
+  dir: string,
+  batchSize: number,
+  retryMs = { min: 1, max: 2 },
+) {
   const metrics = createProcessorMetrics({
     spoolBytes: () => 0,
     memoryReadings: () => 0,
@@ -57,8 +63,8 @@ function createWriter(journal: Journal, store: Store, dir: string, batchSize: nu
   const options = {
     batchSize,
     flushIntervalMs: 1,
-    retryMinMs: 1,
-    retryMaxMs: 2,
+    retryMinMs: retryMs.min,
+    retryMaxMs: retryMs.max,
     spoolDir: dir,
     maxInFlight: 2,
   };
@@ -195,26 +201,7 @@ describe('StoreWriter', () => {
         throw new StoreError('down', true);
       },
     } as unknown as Store;
-    const metrics = createProcessorMetrics({
-      spoolBytes: () => 0,
-      memoryReadings: () => 0,
-      storeUp: () => false,
-      activeAlarms: () => [],
-    });
-    const writer = new StoreWriter(
-      journal,
-      store,
-      {
-        batchSize: 10,
-        flushIntervalMs: 1,
-        retryMinMs: 2_000,
-        retryMaxMs: 2_000,
-        spoolDir: dir,
-        maxInFlight: 2,
-      },
-      metrics,
-      silentLogger,
-    );
+    const { writer } = createWriter(journal, store, dir, 10, { min: 2_000, max: 2_000 });
     journal.append({ kind: 'telemetry', records: [{ i: 0 }] });
     writer.start();
     while (attempts === 0) await new Promise((r) => setTimeout(r, 5));

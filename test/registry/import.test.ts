@@ -124,25 +124,22 @@ describe('GeoJSON inventory import', () => {
     geometry: { type: 'Point', coordinates: [lon, 55.68] },
     properties: { id, segmentId: 's1', controllerId: 'c1', modelId: model, ...props },
   });
+  const line = (segmentId: string, controllerId: unknown, props: Record<string, unknown> = {}) => ({
+    type: 'Feature',
+    geometry: {
+      type: 'LineString',
+      coordinates: [
+        [12.35, 55.68],
+        [12.36, 55.68],
+      ],
+    },
+    properties: { kind: 'segment', segmentId, controllerId, ...props },
+  });
 
   it('imports points and segment lines', () => {
     const doc = {
       type: 'FeatureCollection',
-      features: [
-        {
-          type: 'Feature',
-          geometry: {
-            type: 'LineString',
-            coordinates: [
-              [12.35, 55.68],
-              [12.36, 55.68],
-            ],
-          },
-          properties: { kind: 'segment', segmentId: 's1', name: 'Lysvej', controllerId: 'c1' },
-        },
-        point('A1', 12.35),
-        point('A2', 12.3505),
-      ],
+      features: [line('s1', 'c1', { name: 'Lysvej' }), point('A1', 12.35), point('A2', 12.3505)],
     };
     const r = importInventoryGeoJson(JSON.stringify(doc), catalog);
     expect(r.ok).toBe(true);
@@ -152,17 +149,6 @@ describe('GeoJSON inventory import', () => {
   });
 
   it('refuses controller ids that are not ids, are lamps, serve two segments or disagree', () => {
-    const line = (segmentId: string, controllerId: unknown) => ({
-      type: 'Feature',
-      geometry: {
-        type: 'LineString',
-        coordinates: [
-          [12.35, 55.68],
-          [12.36, 55.68],
-        ],
-      },
-      properties: { kind: 'segment', segmentId, controllerId },
-    });
     const errors = (features: unknown[]) =>
       errorsOf(
         importInventoryGeoJson(JSON.stringify({ type: 'FeatureCollection', features }), catalog),
