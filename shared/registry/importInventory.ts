@@ -1,10 +1,14 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { Id } from '../contract/common.ts';
 import { parseCsv } from './csv.ts';
 import { haversineM } from './geo.ts';
 import { type Catalog, LampPost } from './schemas.ts';
 
-/** One problem in an imported inventory. `where` is `line 4` (CSV) or `feature 12` (GeoJSON). */
+/**
+ * One problem in an imported inventory. `where` counts from 1 and says what it counts: `line 4`
+ * is the file's fourth line (the CSV header is line 1), `feature 12 (features[11])` the twelfth
+ * feature of a GeoJSON FeatureCollection, `segment s1` a segment as a whole.
+ */
 export interface ImportError {
   where: string;
   field: string;
@@ -45,48 +49,67 @@ export const CSV_COLUMNS = [
 const REQUIRED_COLUMNS = CSV_COLUMNS.slice(0, 6);
 const NUMERIC = new Set(['lon', 'lat', 'distanceM', 'poleHeightM']);
 const DEFAULT_POLE_HEIGHT_M = 8;
-const MAX_ERRORS = 100;
 
 export function formatImportError(e: ImportError): string {
   return `${e.where}, field ${e.field}: ${e.message}`;
 }
 
-type Candidate = { where: string; raw: Record<string, unknown>; segmentName?: string };
+/**
+ * A lamp post as read from the file, not yet validated. `reported` names fields whose problem is
+ * already listed (a cell that is not a number, a missing column), so they are not listed twice.
+ */
+type Candidate = {
+  where: string;
+  raw: Record<string, unknown>;
+  segmentName?: string;
+  reported: ReadonlySet<string>;
+};
 
 /** One error per field: the first problem zod names for it. */
-function issuesToErrors(where: string, error: z.ZodError): ImportError[] {
+function issuesToErrors(
+  where: string,
+  error: z.ZodError,
+  reported: ReadonlySet<string>,
+): ImportError[] {
   const byField = new Map<string, ImportError>();
   for (const i of error.issues) {
     const field = i.path.join('.') || '(row)';
-    if (!byField.has(field)) byField.set(field, { where, field, message: i.message });
+    if (!byField.has(field) && !reported.has(field))
+      byField.set(field, { where, field, message: i.message });
   }
   return [...byField.values()];
 }
 
+/** Line or feature number of a problem; problems of a segment or the whole file come last. */
+const placeOf = (e: ImportError) =>
+  Number(/^(?:line|feature) (\d+)/.exec(e.where)?.[1] ?? Number.MAX_SAFE_INTEGER);
+/** In file order (stable, so a place keeps its problems in the order they were found). */
+const byPlace = (a: ImportError, b: ImportError) => placeOf(a) - placeOf(b);
+
 /**
- * Validate candidates against the schema and the catalog; fill in distance along the route
- * (cumulative in file order) when the source has none.
+ * Validate candidates against the schema and the catalog, then segments and controllers, adding
+ * to the problems the reader already found: every problem of the file is listed at once. Fills in
+ * distance along the route (cumulative in file order) when the source has none.
  */
 function finish(
   candidates: Candidate[],
+  errors: ImportError[],
   catalog: Catalog,
   segmentsIn: SegmentInfo[],
   source: string,
   approximate: boolean,
 ): ImportResult {
-  const errors: ImportError[] = [];
   const modelIds = new Set(catalog.models.map((m) => m.id));
   const firstSeen = new Map<string, string>();
-  const lamps: LampPost[] = [];
-  let previous: LampPost | undefined;
-  let previousWhere = '';
+  const lamps: { lamp: LampPost; c: Candidate }[] = [];
+  let previous: { lamp: LampPost; where: string } | undefined;
   for (const c of candidates) {
     if (c.raw.poleHeightM === undefined) c.raw.poleHeightM = DEFAULT_POLE_HEIGHT_M;
-    const computeDistance = c.raw.distanceM === undefined;
+    const computeDistance = c.raw.distanceM === undefined && !c.reported.has('distanceM');
     if (computeDistance) c.raw.distanceM = 0;
     const parsed = LampPost.safeParse(c.raw);
     if (!parsed.success) {
-      errors.push(...issuesToErrors(c.where, parsed.error));
+      errors.push(...issuesToErrors(c.where, parsed.error, c.reported));
       continue;
     }
     const lamp = parsed.data;
@@ -106,32 +129,23 @@ function finish(
       });
     }
     if (computeDistance) {
-      lamp.distanceM = previous
-        ? Number(
-            (
-              previous.distanceM + haversineM([previous.lon, previous.lat], [lamp.lon, lamp.lat])
-            ).toFixed(1),
-          )
+      const p = previous?.lamp;
+      lamp.distanceM = p
+        ? Number((p.distanceM + haversineM([p.lon, p.lat], [lamp.lon, lamp.lat])).toFixed(1))
         : 0;
-    } else if (previous && lamp.distanceM <= previous.distanceM) {
+    } else if (previous && lamp.distanceM <= previous.lamp.distanceM) {
       errors.push({
         where: c.where,
         field: 'distanceM',
-        message: `distance along the route must increase: ${lamp.distanceM} after ${previous.distanceM} at ${previousWhere}`,
+        message: `distance along the route must increase: ${lamp.distanceM} after ${previous.lamp.distanceM} at ${previous.where}`,
       });
     }
-    lamps.push(lamp);
-    previous = lamp;
-    previousWhere = c.where;
-    if (errors.length >= MAX_ERRORS) break;
+    lamps.push({ lamp, c });
+    previous = { lamp, where: c.where };
   }
-  if (candidates.length === 0)
-    errors.push({ where: source, field: '(file)', message: 'no lamp posts found' });
-  if (errors.length > 0) return { ok: false, errors: errors.slice(0, MAX_ERRORS) };
 
   const segments = new Map(segmentsIn.map((s) => [s.id, { ...s }]));
-  candidates.forEach((c, i) => {
-    const lamp = lamps[i]!;
+  for (const { lamp, c } of lamps) {
     const known = segments.get(lamp.segmentId);
     if (!known) {
       segments.set(lamp.segmentId, {
@@ -146,10 +160,10 @@ function finish(
         message: `${lamp.controllerId}, but segment ${known.id} is controlled by ${known.controllerId}`,
       });
     }
-  });
+  }
   // Controllers log in to the broker with their id and speak for their segment's lamps: an id
   // shared by two segments, or also a lamp's, would hand one device another's rights.
-  const lampIds = new Set(lamps.map((l) => l.id));
+  const lampIds = new Set(lamps.map((l) => l.lamp.id));
   const controllerOf = new Map<string, string>();
   for (const s of segments.values()) {
     const other = controllerOf.get(s.controllerId);
@@ -164,8 +178,21 @@ function finish(
     }
     controllerOf.set(s.controllerId, s.id);
   }
-  if (errors.length > 0) return { ok: false, errors: errors.slice(0, MAX_ERRORS) };
-  return { ok: true, inventory: { lamps, segments: [...segments.values()], approximate, source } };
+  if (errors.length > 0) return { ok: false, errors: errors.sort(byPlace) };
+  if (lamps.length === 0)
+    return {
+      ok: false,
+      errors: [{ where: source, field: '(file)', message: 'no lamp posts found' }],
+    };
+  return {
+    ok: true,
+    inventory: {
+      lamps: lamps.map((l) => l.lamp),
+      segments: [...segments.values()],
+      approximate,
+      source,
+    },
+  };
 }
 
 /** Import a surveyed inventory from CSV, one lamp post a row, columns as in CSV_COLUMNS. */
@@ -178,25 +205,32 @@ export function importInventoryCsv(text: string, catalog: Catalog, source = 'csv
       errors: [{ where: 'line 1', field: '(header)', message: 'the file is empty' }],
     };
   const names = header.cells.map((c) => c.trim());
+  const where = `line ${header.line}`;
   const errors: ImportError[] = [];
-  names.forEach((n) => {
+  for (const n of names) {
     if (!(CSV_COLUMNS as readonly string[]).includes(n)) {
       errors.push({
-        where: 'line 1',
+        where,
         field: n || '(empty)',
         message: `unknown column; expected ${CSV_COLUMNS.join(', ')}`,
       });
     }
-  });
-  for (const r of REQUIRED_COLUMNS) {
-    if (!names.includes(r))
-      errors.push({ where: 'line 1', field: r, message: 'required column is missing' });
   }
-  if (errors.length > 0) return { ok: false, errors };
+  names.forEach((n, i) => {
+    if (n && names.indexOf(n) !== i)
+      errors.push({
+        where,
+        field: n,
+        message: `column appears ${names.filter((m) => m === n).length} times`,
+      });
+  });
+  const missing = REQUIRED_COLUMNS.filter((r) => !names.includes(r));
+  for (const r of missing) errors.push({ where, field: r, message: 'required column is missing' });
   const candidates: Candidate[] = [];
   for (const row of rows) {
     const where = `line ${row.line}`;
     if (row.cells.length !== names.length) {
+      // Cells no longer line up with columns: nothing else in the row can be trusted.
       errors.push({
         where,
         field: '(row)',
@@ -205,30 +239,38 @@ export function importInventoryCsv(text: string, catalog: Catalog, source = 'csv
       continue;
     }
     const raw: Record<string, unknown> = {};
+    const reported = new Set<string>(missing);
     let segmentName: string | undefined;
     names.forEach((name, i) => {
       const cell = row.cells[i]!.trim();
+      if (!(CSV_COLUMNS as readonly string[]).includes(name)) return;
       if (name === 'segmentName') segmentName = cell || undefined;
       else if (cell === '') {
         if (!NUMERIC.has(name) || REQUIRED_COLUMNS.includes(name as never)) raw[name] = cell;
       } else if (NUMERIC.has(name)) {
         const n = Number(cell);
         if (Number.isFinite(n)) raw[name] = n;
-        else
+        else {
+          reported.add(name);
           errors.push({
             where,
             field: name,
             message: `expected a number, got ${JSON.stringify(cell.slice(0, 40))}`,
           });
+        }
       } else raw[name] = cell;
     });
-    const candidate: Candidate = { where, raw };
+    const candidate: Candidate = { where, raw, reported };
     if (segmentName) candidate.segmentName = segmentName;
     candidates.push(candidate);
   }
-  if (errors.length > 0) return { ok: false, errors: errors.slice(0, MAX_ERRORS) };
-  return finish(candidates, catalog, [], source, false);
+  if (rows.length === 0)
+    errors.push({ where: source, field: '(file)', message: 'no lamp posts found' });
+  return finish(candidates, errors, catalog, [], source, false);
 }
+
+/** GeoJSON positions: [lon, lat], optionally with an altitude, which is dropped. */
+const LineCoordinates = z.array(z.array(z.number()).min(2).max(3)).min(2);
 
 /**
  * Import from GeoJSON: a FeatureCollection whose Point features are lamp posts (properties as the
@@ -259,7 +301,7 @@ export function importInventoryGeoJson(
   const candidates: Candidate[] = [];
   const segments: SegmentInfo[] = [];
   fc.features.forEach((f: unknown, i: number) => {
-    const where = `feature ${i}`;
+    const where = `feature ${i + 1} (features[${i}])`;
     const feature = f as {
       geometry?: { type?: unknown; coordinates?: unknown };
       properties?: Record<string, unknown>;
@@ -267,7 +309,13 @@ export function importInventoryGeoJson(
     const props = feature?.properties ?? {};
     const geometry = feature?.geometry;
     if (geometry?.type === 'LineString' && props.kind === 'segment') {
-      const coords = geometry.coordinates as [number, number][];
+      const coords = LineCoordinates.safeParse(geometry.coordinates);
+      if (!coords.success)
+        errors.push({
+          where,
+          field: 'geometry.coordinates',
+          message: 'expected at least two [lon, lat] positions',
+        });
       // Ids become MQTT usernames, topic levels and ACL lines: the contract's alphabet only.
       const bad = (['segmentId', 'controllerId'] as const).filter(
         (k) => !Id.safeParse(props[k]).success,
@@ -278,12 +326,12 @@ export function importInventoryGeoJson(
           field,
           message: `expected an id (letters, digits, ".", "_", "-"), got ${JSON.stringify(props[field])?.slice(0, 80)}`,
         });
-      if (bad.length > 0) return;
+      if (bad.length > 0 || !coords.success) return;
       segments.push({
         id: String(props.segmentId),
         name: String(props.name ?? props.segmentId),
         controllerId: String(props.controllerId),
-        coordinates: coords,
+        coordinates: coords.data.map(([lon, lat]) => [lon!, lat!]),
       });
       return;
     }
@@ -296,15 +344,18 @@ export function importInventoryGeoJson(
       return;
     }
     const c = geometry.coordinates;
+    const reported = new Set<string>();
     if (!Array.isArray(c) || c.length < 2) {
       errors.push({ where, field: 'geometry.coordinates', message: 'expected [lon, lat]' });
-      return;
+      reported.add('lon').add('lat');
     }
     const { segmentName, ...rest } = props;
-    const candidate: Candidate = { where, raw: { ...rest, lon: c[0], lat: c[1] } };
+    const position = Array.isArray(c) ? { lon: c[0], lat: c[1] } : {};
+    const candidate: Candidate = { where, raw: { ...rest, ...position }, reported };
     if (typeof segmentName === 'string') candidate.segmentName = segmentName;
     candidates.push(candidate);
   });
-  if (errors.length > 0) return { ok: false, errors: errors.slice(0, MAX_ERRORS) };
-  return finish(candidates, catalog, segments, source, fc.approximate === true);
+  if (fc.features.length === 0)
+    errors.push({ where: source, field: '(file)', message: 'no lamp posts found' });
+  return finish(candidates, errors, catalog, segments, source, fc.approximate === true);
 }

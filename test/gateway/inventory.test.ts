@@ -35,8 +35,9 @@ test('a bad file is refused with every problem named by line and field, and noth
   expect(r.status).toBe(400);
   expect(r.json.issues).toEqual([
     { path: 'line 3, field lon', message: 'expected a number, got "east"' },
+    { path: 'line 4, field modelId', message: 'unknown luminaire model no-such-model' },
   ]);
-  expect(r.json.error).toMatch(/^invalid inventory: 1 problem\(s\), first: line 3, field lon/);
+  expect(r.json.error).toMatch(/^invalid inventory: 2 problem\(s\), first: line 3, field lon/);
   const fixed = content.replace(',east,', ',12.3525,');
   const r2 = await h.api('POST', '/api/registry/inventory', {
     token: h.tokens.admin,

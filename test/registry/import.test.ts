@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -110,6 +110,47 @@ describe('CSV inventory import', () => {
     expect(errorsOf(importInventoryCsv(csv, catalog))).toEqual(expected);
   });
 
+  it('lists every problem of the file in file order, structural ones included', () => {
+    const csv = [
+      `${header},colour`,
+      `A1,12.35,55.68,s1,c1,${model},0,8,,red`,
+      'A2,12.3504,55.68',
+      `A3,east,55.68,s1,c1,no-such-model,52,8,,blue`,
+      `A1,12.3512,55.68,s2,c1,${model},80,8,,green`,
+    ].join('\n');
+    expect(errorsOf(importInventoryCsv(csv, catalog))).toEqual([
+      expect.stringMatching(/^line 1, field colour: unknown column/),
+      'line 3, field (row): has 3 cells, the header has 10',
+      'line 4, field lon: expected a number, got "east"',
+      'line 5, field id: duplicate lamp id A1, first at line 2',
+      'segment s2, field controllerId: c1 already controls segment s1',
+    ]);
+  });
+
+  it('names a missing column once, and still checks the rows', () => {
+    const csv = ['id,lon,lat,segmentId,controllerId', 'A1,12.35,95,s1,c1', 'A2,12.36,55.68,s1,c1'];
+    expect(errorsOf(importInventoryCsv(csv.join('\n'), catalog))).toEqual([
+      'line 1, field modelId: required column is missing',
+      'line 2, field lat: Too big: expected number to be <=90',
+    ]);
+  });
+
+  it('refuses a column given twice', () => {
+    const csv = `${header},id\nA1,12.35,55.68,s1,c1,${model},0,8,,A2`;
+    expect(errorsOf(importInventoryCsv(csv, catalog))).toEqual([
+      'line 1, field id: column appears 2 times',
+    ]);
+  });
+
+  it("imports README's example inventory", () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const block = /```csv\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(block, 'a ```csv block in README.md').toBeDefined();
+    const r = importInventoryCsv(block!, catalog, 'README.md');
+    expect(errorsOf(r)).toEqual([]);
+    expect(r.ok && r.inventory.lamps.length).toBeGreaterThan(0);
+  });
+
   it('counts lines across quoted newlines', () => {
     const csv = `${header}\nA1,12.35,55.68,s1,c1,${model},0,8,"two\nlines"\nA2,x,55.68,s1,c1,${model},30,8,`;
     expect(errorsOf(importInventoryCsv(csv, catalog))).toEqual([
@@ -155,10 +196,10 @@ describe('GeoJSON inventory import', () => {
       );
     // An ACL line smuggled in through a controller id; a missing one.
     expect(errors([line('s1', 'ctl-1\ntopic readwrite #'), point('A1', 12.35)])).toEqual([
-      expect.stringMatching(/^feature 0, field controllerId: expected an id/),
+      expect.stringMatching(/^feature 1 \(features\[0\]\), field controllerId: expected an id/),
     ]);
     expect(errors([line('s1', undefined), point('A1', 12.35)])).toEqual([
-      expect.stringMatching(/^feature 0, field controllerId: expected an id/),
+      expect.stringMatching(/^feature 1 \(features\[0\]\), field controllerId: expected an id/),
     ]);
     // A controller that is also a lamp would get that lamp's rights and the segment's.
     expect(errors([line('s1', 'A1'), point('A1', 12.35, { controllerId: 'A1' })])).toEqual([
@@ -168,11 +209,50 @@ describe('GeoJSON inventory import', () => {
       errors([point('A1', 12.35), point('B1', 12.351, { segmentId: 's2', controllerId: 'c1' })]),
     ).toEqual(['segment s2, field controllerId: c1 already controls segment s1']);
     expect(errors([line('s1', 'c9'), point('A1', 12.35)])).toEqual([
-      'feature 1, field controllerId: c1, but segment s1 is controlled by c9',
+      'feature 2 (features[1]), field controllerId: c1, but segment s1 is controlled by c9',
+    ]);
+  });
+
+  it('lists every problem of the file in file order, numbering features from 1', () => {
+    const polygon = { type: 'Feature', geometry: { type: 'Polygon', coordinates: [] } };
+    const features = [
+      polygon,
+      point('A1', 12.35, { modelId: 'x' }),
+      line('s1', 'c9'),
+      point('A2', 12.3505),
+      { type: 'Feature', geometry: { type: 'Point', coordinates: [12.36] }, properties: {} },
+    ];
+    const r = importInventoryGeoJson(
+      JSON.stringify({ type: 'FeatureCollection', features }),
+      catalog,
+    );
+    expect(errorsOf(r)).toEqual([
+      'feature 1 (features[0]), field geometry.type: expected Point, got "Polygon"',
+      'feature 2 (features[1]), field modelId: unknown luminaire model x',
+      'feature 2 (features[1]), field controllerId: c1, but segment s1 is controlled by c9',
+      'feature 4 (features[3]), field controllerId: c1, but segment s1 is controlled by c9',
+      'feature 5 (features[4]), field geometry.coordinates: expected [lon, lat]',
+      'feature 5 (features[4]), field id: Invalid input: expected string, received undefined',
+      'feature 5 (features[4]), field segmentId: Invalid input: expected string, received undefined',
+      'feature 5 (features[4]), field controllerId: Invalid input: expected string, received undefined',
+      'feature 5 (features[4]), field modelId: Invalid input: expected string, received undefined',
+    ]);
+  });
+
+  it('refuses a segment line without two positions', () => {
+    const bad = { ...line('s1', 'c1'), geometry: { type: 'LineString', coordinates: [[12.35]] } };
+    const doc = { type: 'FeatureCollection', features: [bad, point('A1', 12.35)] };
+    expect(errorsOf(importInventoryGeoJson(JSON.stringify(doc), catalog))).toEqual([
+      'feature 1 (features[0]), field geometry.coordinates: expected at least two [lon, lat] positions',
     ]);
   });
 
   it.each([
+    [
+      'an empty collection',
+      '{"type":"FeatureCollection","features":[]}',
+      ['geojson, field (file): no lamp posts found'],
+    ],
     ['not JSON', '{', [expect.stringMatching(/^geojson, field \(file\): not JSON/)]],
     [
       'not a FeatureCollection',
@@ -187,7 +267,7 @@ describe('GeoJSON inventory import', () => {
           { type: 'Feature', geometry: { type: 'Polygon', coordinates: [] }, properties: {} },
         ],
       }),
-      ['feature 0, field geometry.type: expected Point, got "Polygon"'],
+      ['feature 1 (features[0]), field geometry.type: expected Point, got "Polygon"'],
     ],
     [
       'an unknown model',
@@ -195,7 +275,7 @@ describe('GeoJSON inventory import', () => {
         type: 'FeatureCollection',
         features: [point('A1', 12.35, { modelId: 'x' })],
       }),
-      ['feature 0, field modelId: unknown luminaire model x'],
+      ['feature 1 (features[0]), field modelId: unknown luminaire model x'],
     ],
     [
       'an unknown property',
@@ -203,12 +283,12 @@ describe('GeoJSON inventory import', () => {
         type: 'FeatureCollection',
         features: [point('A1', 12.35, { colour: 'red' })],
       }),
-      ['feature 0, field (row): Unrecognized key: "colour"'],
+      ['feature 1 (features[0]), field (row): Unrecognized key: "colour"'],
     ],
     [
       'a longitude out of range',
       JSON.stringify({ type: 'FeatureCollection', features: [point('A1', 200)] }),
-      ['feature 0, field lon: Too big: expected number to be <=180'],
+      ['feature 1 (features[0]), field lon: Too big: expected number to be <=180'],
     ],
   ])('rejects %s with the exact error', (_name, text, expected) => {
     const r = importInventoryGeoJson(text, catalog);
