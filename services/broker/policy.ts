@@ -2,6 +2,13 @@
  * Who may connect as whom, publish where and subscribe to what. Pure functions over the registry:
  * the aedes hooks in hooks.ts call them, and the unit tests drive them with plain values.
  */
+
+import {
+  maySpeakFor,
+  type SegmentOf,
+  type Speaker,
+  segmentLookup,
+} from '../../shared/auth/deviceRule.ts';
 import {
   maxBytesFor,
   type ParsedTopic,
@@ -16,7 +23,7 @@ export type ServiceRole = (typeof SERVICE_ROLES)[number];
 
 export type Identity =
   | { kind: 'lamp'; id: string }
-  | { kind: 'controller'; id: string; segmentId: string; lampIds: ReadonlySet<string> }
+  | { kind: 'controller'; id: string; segmentId: string }
   | { kind: 'service'; role: ServiceRole }
   /** Only with BROKER_ALLOW_ANONYMOUS (development): full rights, like an unconfigured Mosquitto. */
   | { kind: 'anonymous' };
@@ -49,24 +56,22 @@ const refuse = (reason: RefusalReason, detail: string): Decision => ({ ok: false
 /** The devices the broker knows, indexed once from the registry. */
 export interface Directory {
   isLamp(id: string): boolean;
-  controller(id: string): { segmentId: string; lampIds: ReadonlySet<string> } | undefined;
+  controller(id: string): { segmentId: string } | undefined;
   isSegment(id: string): boolean;
   isDevice(id: string): boolean;
+  /** The device rule's lookup (shared/auth/deviceRule.ts). */
+  segmentOf: SegmentOf;
 }
 
 export function createDirectory(registry: Registry): Directory {
-  const controllers = new Map(
-    registry.segments.map((s) => [
-      s.controllerId,
-      { segmentId: s.id, lampIds: new Set(s.lampIds) },
-    ]),
-  );
+  const controllers = new Map(registry.segments.map((s) => [s.controllerId, { segmentId: s.id }]));
   const segments = new Set(registry.segments.map((s) => s.id));
   return {
     isLamp: (id) => registry.lamp(id) !== undefined,
     controller: (id) => controllers.get(id),
     isSegment: (id) => segments.has(id),
     isDevice: (id) => registry.lamp(id) !== undefined || controllers.has(id),
+    segmentOf: segmentLookup(registry),
   };
 }
 
@@ -131,9 +136,15 @@ export function claimIdentity(
   }
   const ctl = directory.controller(username);
   const identity: Identity = ctl
-    ? { kind: 'controller', id: username, segmentId: ctl.segmentId, lampIds: ctl.lampIds }
+    ? { kind: 'controller', id: username, segmentId: ctl.segmentId }
     : { kind: 'lamp', id: username };
   return { ok: true, identity, account: username };
+}
+
+function speakerOfIdentity(identity: Identity & { kind: 'lamp' | 'controller' }): Speaker {
+  return identity.kind === 'lamp'
+    ? { kind: 'lamp', lampId: identity.id }
+    : { kind: 'controller', segmentId: identity.segmentId };
 }
 
 export interface PublishRequest {
@@ -165,20 +176,20 @@ export function authorizePublish(
     case 'anonymous':
       return ALLOW;
     case 'lamp':
-      return parsed &&
-        'lampId' in parsed &&
-        parsed.lampId === identity.id &&
-        DEVICE_KINDS.has(parsed.kind)
+    case 'controller': {
+      // A device publishes on a topic only if the topic's device is itself, or, for a
+      // controller's per-lamp topics, a lamp it may speak for.
+      if (!parsed) return denied;
+      const kinds = identity.kind === 'lamp' ? DEVICE_KINDS : CONTROLLER_KINDS;
+      const self = speakerOfIdentity(identity);
+      if (parsed.kind === 'batch')
+        return self.kind === 'controller' && parsed.segmentId === self.segmentId ? ALLOW : denied;
+      return 'lampId' in parsed &&
+        kinds.has(parsed.kind) &&
+        maySpeakFor(self, parsed.lampId, directory.segmentOf)
         ? ALLOW
         : denied;
-    case 'controller':
-      if (parsed?.kind === 'batch') return parsed.segmentId === identity.segmentId ? ALLOW : denied;
-      return parsed &&
-        'lampId' in parsed &&
-        identity.lampIds.has(parsed.lampId) &&
-        CONTROLLER_KINDS.has(parsed.kind)
-        ? ALLOW
-        : denied;
+    }
     case 'service':
       switch (identity.role) {
         case 'admin':
@@ -232,7 +243,8 @@ export function authorizeSubscribe(
     case 'controller': {
       if (hasWildcard(filter)) return refuse('wildcard_not_allowed', filter);
       const parsed = parseTopic(filter);
-      return parsed?.kind === 'cmd' && identity.lampIds.has(parsed.lampId)
+      return parsed?.kind === 'cmd' &&
+        maySpeakFor(speakerOfIdentity(identity), parsed.lampId, directory.segmentOf)
         ? ALLOW
         : refuse('subscribe_not_allowed', filter);
     }

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { deriveDevicePassword } from '../../shared/auth/deviceCredentials.ts';
+import { segmentLookup } from '../../shared/auth/deviceRule.ts';
 import type { Logger } from '../../shared/log.ts';
 import type { Registry } from '../../shared/registry/index.ts';
 import type { RunningService } from '../../shared/service.ts';
@@ -127,7 +128,14 @@ export async function startGateway(
     );
   } else {
     mqtt = await connectMqtt(
-      { url: config.MQTT_URL, username: config.GATEWAY_MQTT_USERNAME, password, log, now },
+      {
+        url: config.MQTT_URL,
+        username: config.GATEWAY_MQTT_USERNAME,
+        password,
+        log,
+        now,
+        segmentOf: segmentLookup(registry),
+      },
       { live, tracker: () => tracker },
     );
   }

@@ -2,6 +2,7 @@
  * From an MQTT message to what the processor keeps: decode with the shared contract, check the
  * lamps against the registry, add the stored tags. Pure: no I/O, the clock is passed in.
  */
+import { describeForgery, forgedLamps, segmentLookup } from '../../shared/auth/deviceRule.ts';
 import type { DeadLetter } from '../../shared/contract/alarms.ts';
 import {
   type DecodedMessage,
@@ -42,8 +43,8 @@ function unknownLamp(topic: string, payload: Uint8Array, why: string, now: numbe
 }
 
 /**
- * Decode one message. A batch is taken whole or rejected whole: every reading must be a lamp of
- * the batch's segment (a controller speaks only for its own lamps).
+ * Decode one message. A batch is taken whole or rejected whole: every reading must be of a lamp
+ * its controller may speak for (shared/auth/deviceRule.ts: the lamps of its own segment).
  */
 export function ingest(
   registry: Registry,
@@ -60,17 +61,13 @@ export function ingest(
     };
   switch (decoded.kind) {
     case 'batch': {
+      const forged = forgedLamps(decoded, segmentLookup(registry));
+      if (forged.length > 0)
+        return unknownLamp(topic, payload, describeForgery(decoded, forged), now);
       const records = [];
       for (const r of decoded.value.readings) {
         const tags = tagsOf(registry, r.lampId);
-        if (!tags || tags.segmentId !== decoded.value.segmentId) {
-          return unknownLamp(
-            topic,
-            payload,
-            `${r.lampId} is not a lamp of ${decoded.value.segmentId}`,
-            now,
-          );
-        }
+        if (!tags) return unknownLamp(topic, payload, `${r.lampId} has no luminaire model`, now);
         // The decoded reading is our own fresh object: tag it in place rather than copy it.
         records.push(Object.assign(r, tags));
       }

@@ -22,7 +22,6 @@ const ctl: Identity = {
   kind: 'controller',
   id: seg.controllerId,
   segmentId: seg.id,
-  lampIds: new Set(seg.lampIds),
 };
 const svc = (role: 'processor' | 'gateway' | 'simulator' | 'admin'): Identity => ({
   kind: 'service',

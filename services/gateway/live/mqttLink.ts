@@ -1,4 +1,5 @@
 import mqtt, { type MqttClient } from 'mqtt';
+import { describeForgery, forgedLamps, type SegmentOf } from '../../../shared/auth/deviceRule.ts';
 import {
   decodeMessage,
   filters,
@@ -15,6 +16,8 @@ export interface MqttLinkOptions {
   password: string;
   log: Logger;
   now: () => number;
+  /** The device rule's registry lookup: which lamps a topic's device may speak for. */
+  segmentOf: SegmentOf;
   /** How long start waits for the first connection, ms. */
   connectWaitMs?: number;
 }
@@ -23,7 +26,8 @@ export interface MqttLink {
   readonly client: MqttClient;
   /** Publish one command payload to many lamps; serialized once. */
   send(command: LampCommand, lampIds: readonly string[]): void;
-  readonly stats: { received: number; rejected: number; published: number };
+  /** `rejected` counts every dropped message; `forged` those a device may not speak for. */
+  readonly stats: { received: number; rejected: number; forged: number; published: number };
   close(): Promise<void>;
 }
 
@@ -51,13 +55,30 @@ export async function connectMqtt(
     reconnectPeriod: 1000,
     connectTimeout: 10_000,
   });
-  const stats = { received: 0, rejected: 0, published: 0 };
+  const stats = { received: 0, rejected: 0, forged: 0, published: 0 };
+  const warned = new Map<string, number>();
   client.on('message', (topic, payload) => {
     stats.received += 1;
     const m = decodeMessage(topic, payload, { now: opts.now() });
     if (!m.ok) {
       stats.rejected += 1;
       opts.log.debug({ topic, code: m.code, reason: m.reason }, 'message rejected');
+      return;
+    }
+    // Dropped whole, as the processor does, so the live view never shows what is not stored.
+    const forged = forgedLamps(m, opts.segmentOf);
+    if (forged.length > 0) {
+      stats.rejected += 1;
+      stats.forged += 1;
+      // A forging device is worth a warning, but not one per message: once a minute per topic.
+      const t = opts.now();
+      if (t - (warned.get(topic) ?? -Infinity) >= 60_000) {
+        warned.set(topic, t);
+        opts.log.warn(
+          { topic, forged: stats.forged, reason: describeForgery(m, forged) },
+          'dropped a message a device may not send',
+        );
+      }
       return;
     }
     switch (m.kind) {
