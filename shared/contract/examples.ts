@@ -12,17 +12,23 @@ import type { MessageKind } from './topics.ts';
 /** 2026-11-22 21:00:00 UTC, a November evening on the route. */
 export const EXAMPLE_TS = 1_795_381_200_000;
 
+/**
+ * Readings of two lamps of the shipped route at 50 % in their eleventh thousand hours: the power,
+ * power factor and current their catalog models draw there (no alarm at the processor's
+ * defaults), sensor fields only where the model has the sensors. test/contract/examples.test.ts
+ * holds every example to the shipped registry and the alarm engine.
+ */
 export const exampleTelemetry: Telemetry = {
-  lampId: 'DOLL-0042',
+  lampId: 'DOLL-0043',
   seq: 18_211,
   ts: EXAMPLE_TS,
   targetLevel: 50,
   actualLevel: 50,
-  activePower: 27.4,
+  activePower: 39.7,
   activeEnergy: 412.873,
   supplyVoltage: 231.2,
-  supplyCurrent: 0.127,
-  powerFactor: 0.93,
+  supplyCurrent: 0.21,
+  powerFactor: 0.82,
   operatingHours: 9_841.5,
   switchOnCounter: 2_315,
   gearTemperature: 31.5,
@@ -31,16 +37,16 @@ export const exampleTelemetry: Telemetry = {
 };
 
 const plainReading: Telemetry = {
-  lampId: 'DOLL-0043',
+  lampId: 'DOLL-0042',
   seq: 18_190,
   ts: EXAMPLE_TS,
   targetLevel: 50,
   actualLevel: 50,
-  activePower: 28.1,
-  activeEnergy: 398.02,
+  activePower: 12.9,
+  activeEnergy: 141.36,
   supplyVoltage: 231.0,
-  supplyCurrent: 0.131,
-  powerFactor: 0.92,
+  supplyCurrent: 0.069,
+  powerFactor: 0.8,
   operatingHours: 9_799.2,
   switchOnCounter: 2_301,
   gearTemperature: 30.9,
@@ -58,8 +64,8 @@ export const exampleStatusOnline: LampStatus = {
   state: 'online',
   ts: EXAMPLE_TS - 60_000,
   firmware: '2.4.1',
-  vendor: 'nordlys',
-  model: 'nordlys-vega-36',
+  vendor: 'ostrava-svet',
+  model: 'ostrava-svet-linea-24',
 };
 
 /** The last will a lamp registers at connect; the broker publishes it, retained, if it drops. */
@@ -75,7 +81,7 @@ export const exampleEvent: LampEvent = {
   seq: 18_212,
   type: 'lampFailure',
   active: true,
-  value: 0.6,
+  value: 0.5,
   detail: 'no load current at 50 % command',
 };
 
@@ -124,31 +130,35 @@ export const exampleAckApplied: CommandAck = {
   actualLevel: 80,
 };
 
+/** The override above, delivered after it expired (a lamp that was offline for three hours). */
 export const exampleAckRejected: CommandAck = {
   commandId: 'cmd-7f3a9c',
   lampId: 'DOLL-0042',
-  ts: EXAMPLE_TS + 40,
+  ts: EXAMPLE_TS + 3 * 3_600_000 + 40,
   status: 'rejected',
-  reason: 'expired: expiresAt is in the past',
+  actualLevel: 50,
+  reason: 'expired: expiresAt 2026-11-23T00:00:00.000Z has passed',
 };
 
+/** Raised as soon as half of the segment's 22 lamps have lost supply (the processor's default). */
 export const exampleAlarm: Alarm = {
   alarmId: 'segmentSupplyLoss:seg-03',
   type: 'segmentSupplyLoss',
   state: 'raised',
-  severity: 'major',
+  severity: 'critical',
   segmentId: 'seg-03',
   ts: EXAMPLE_TS,
-  detail: '22 of 22 lamps report supply loss',
+  detail: '11 of 22 lamps without supply or silent',
 };
 
+/** What a consumer publishes for the second reading above sent alone with dim level 101. */
 export const exampleDeadLetter: DeadLetter = {
   ts: EXAMPLE_TS,
   topic: 'gadelys/v1/lamp/DOLL-0042/telemetry',
   reason: 'schema: telemetry: actualLevel: Too big: expected number to be <=100',
   path: 'actualLevel',
-  bytes: 212,
-  payload: '{"lampId":"DOLL-0042","actualLevel":101}',
+  bytes: 259,
+  payload: JSON.stringify({ ...plainReading, actualLevel: 101 }),
 };
 
 /** Examples by message kind, named for the AsyncAPI document. */

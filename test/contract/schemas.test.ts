@@ -23,6 +23,8 @@ import {
 const at = { now: EXAMPLE_TS };
 const json = (v: unknown) => JSON.stringify(v);
 const reading = (patch: Record<string, unknown>) => ({ ...exampleTelemetry, ...patch });
+/** The example's power as it appears in its JSON, to swap in values JSON.stringify cannot write. */
+const POWER = `"activePower":${exampleTelemetry.activePower}`;
 const without = (o: object, key: string) =>
   Object.fromEntries(Object.entries(o).filter(([k]) => k !== key));
 
@@ -79,19 +81,19 @@ const reject: Case[] = [
   {
     name: 'NaN literal is not JSON',
     kind: 'telemetry',
-    payload: json(exampleTelemetry).replace('27.4', 'NaN'),
+    payload: json(exampleTelemetry).replace(POWER, '"activePower":NaN'),
     code: 'not_json',
   },
   {
     name: 'Infinity literal is not JSON',
     kind: 'telemetry',
-    payload: json(exampleTelemetry).replace('27.4', 'Infinity'),
+    payload: json(exampleTelemetry).replace(POWER, '"activePower":Infinity'),
     code: 'not_json',
   },
   {
     name: '1e999 parses to Infinity',
     kind: 'telemetry',
-    payload: json(exampleTelemetry).replace('27.4', '1e999'),
+    payload: json(exampleTelemetry).replace(POWER, '"activePower":1e999'),
     code: 'schema',
     path: 'activePower',
   },
@@ -302,9 +304,10 @@ describe('decodePayload rejects', () => {
 
 describe('decodeMessage', () => {
   it('decodes by topic and checks the payload id against the topic', () => {
-    const ok = decodeMessage(topics.telemetry('DOLL-0042'), json(exampleTelemetry), at);
+    const own = topics.telemetry(exampleTelemetry.lampId);
+    const ok = decodeMessage(own, json(exampleTelemetry), at);
     expect(ok.ok && ok.kind).toBe('telemetry');
-    const wrong = decodeMessage(topics.telemetry('DOLL-0043'), json(exampleTelemetry), at);
+    const wrong = decodeMessage(topics.telemetry('DOLL-0001'), json(exampleTelemetry), at);
     expect(!wrong.ok && wrong.code).toBe('topic_mismatch');
     const batch = decodeMessage(topics.batch('seg-09'), json(exampleBatch), at);
     expect(!batch.ok && batch.code).toBe('topic_mismatch');
