@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Every test, from a fresh clone: installs what the tests need, then typecheck, lint and vitest.
 # Debian packages: influxdb (influxd 1.6), mosquitto + clients, chromium, docker-compose (validates
-# docker-compose.yml without an engine); skipped when present.
+# docker-compose.yml without an engine), prometheus (promtool and the server, for the rules and
+# scrape tests); skipped when present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
-for pkg in influxdb mosquitto mosquitto-clients chromium docker-compose; do
+for pkg in influxdb mosquitto mosquitto-clients chromium docker-compose prometheus; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if ((${#need[@]})); then
