@@ -1,0 +1,12 @@
+/**
+ * Every screen of the app, in nav order. A screen is one file in this folder exporting a default
+ * `ScreenFactory`; add it here with its route pattern, nav label and the permission it needs.
+ */
+import type { ScreenDef } from '../app/screen.ts';
+
+export const SCREENS: readonly ScreenDef[] = [
+  { pattern: '', nav: 'Route', load: () => import('./overview.ts') },
+  { pattern: 'lamp/:id', load: () => import('./lampDetail.ts') },
+  { pattern: 'sign-in', public: true, load: () => import('./signIn.ts') },
+  { pattern: 'first-run', public: true, load: () => import('./firstRun.ts') },
+];
