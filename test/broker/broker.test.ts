@@ -2,7 +2,8 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topics } from '../../shared/contract/index.ts';
 import { startTestBroker, type TestBroker } from '../helpers/broker.ts';
-import { closed, collect, eventually, run } from './support.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { closed, collect, run } from './support.ts';
 
 let b: TestBroker;
 const clients: mqtt.MqttClient[] = [];
@@ -36,7 +37,7 @@ describe('broker with authentication and authorization', () => {
     const lamp = await connect(A);
     for (let i = 0; i < 5; i++)
       await lamp.publishAsync(topics.telemetry(A), `{"n":${i}}`, { qos: 1 });
-    await eventually(() => got.length === 5, 'five telemetry messages');
+    await eventually('five telemetry messages', () => got.length === 5);
     expect(got.map((m) => m.payload)).toEqual([0, 1, 2, 3, 4].map((i) => `{"n":${i}}`));
     expect(b.broker.stats().messagesIn.telemetry).toBeGreaterThanOrEqual(5);
     expect(b.broker.stats().messagesOut.telemetry).toBeGreaterThanOrEqual(5);
@@ -146,7 +147,7 @@ describe('broker with authentication and authorization', () => {
     expect(b.broker.stats().refusals.publish_not_allowed).toBe(before + 1);
     const lampB = await connect(B);
     await lampB.publishAsync(topics.telemetry(B), '{"genuine":true}', { qos: 1 });
-    await eventually(() => got.length >= 1, 'the genuine message');
+    await eventually('the genuine message', () => got.length >= 1);
     expect(got.map((m) => m.payload)).toEqual(['{"genuine":true}']);
   });
 
@@ -192,9 +193,9 @@ describe('broker with authentication and authorization', () => {
     await lamp.subscribeAsync(topics.command('DOLL-0005'), { qos: 1 });
     const cmds = collect(lamp);
     await gateway.publishAsync(topics.command('DOLL-0005'), '{"level":40}', { qos: 1 });
-    await eventually(() => cmds.length === 1, 'command over WebSocket');
+    await eventually('command over WebSocket', () => cmds.length === 1);
     await lamp.publishAsync(topics.ack('DOLL-0005'), '{"ok":true}', { qos: 1 });
-    await eventually(() => got.length === 1, 'ack over WebSocket');
+    await eventually('ack over WebSocket', () => got.length === 1);
     expect(cmds[0]?.payload).toBe('{"level":40}');
     expect(got[0]?.topic).toBe(topics.ack('DOLL-0005'));
     expect(b.broker.stats().connections.ws).toBeGreaterThanOrEqual(2);

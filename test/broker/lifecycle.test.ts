@@ -6,8 +6,9 @@ import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
 import { topics } from '../../shared/contract/index.ts';
 import { startTestBroker } from '../helpers/broker.ts';
+import { eventually } from '../helpers/eventually.ts';
 import { startMosquitto } from '../helpers/mosquitto.ts';
-import { closed, collect, eventually, run } from './support.ts';
+import { closed, collect, run } from './support.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gadelys-broker-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -186,7 +187,7 @@ describe('test helper: Debian mosquitto', () => {
       const got = collect(sub);
       const pub = await mqtt.connectAsync(m.wsUrl, { reconnectPeriod: 0 });
       await pub.publishAsync(topics.telemetry('DOLL-0001'), '{}', { qos: 1 });
-      await eventually(() => got.length === 1, 'message through mosquitto');
+      await eventually('message through mosquitto', () => got.length === 1);
       await Promise.all([sub.endAsync(), pub.endAsync()]);
     } finally {
       await m.stop();

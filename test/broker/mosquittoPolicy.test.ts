@@ -11,8 +11,9 @@ import { mosquittoAcl, mosquittoPasswords } from '../../services/broker/mosquitt
 import { deriveDevicePassword } from '../../shared/auth/deviceCredentials.ts';
 import { topics } from '../../shared/contract/index.ts';
 import { loadRegistry } from '../../shared/registry/index.ts';
+import { eventually } from '../helpers/eventually.ts';
 import { type RunningMosquitto, startMosquitto } from '../helpers/mosquitto.ts';
-import { collect, eventually } from './support.ts';
+import { collect } from './support.ts';
 
 const registry = loadRegistry();
 const labSecret = 'mosquitto-policy-test';
@@ -68,7 +69,7 @@ describe('generated Mosquitto policy', () => {
     const lamp = await connect(as('DOLL-0002'));
     await lamp.publishAsync(topics.telemetry('DOLL-0003'), '{"spoofed":true}', { qos: 1 });
     await lamp.publishAsync(topics.telemetry('DOLL-0002'), '{"genuine":true}', { qos: 1 });
-    await eventually(() => got.length >= 1, 'genuine telemetry');
+    await eventually('genuine telemetry', () => got.length >= 1);
     expect(got.map((x) => x.payload)).toEqual(['{"genuine":true}']);
   });
 
@@ -79,9 +80,9 @@ describe('generated Mosquitto policy', () => {
     const gateway = await connect(as('gateway', 'gateway-1'));
     await gateway.publishAsync(topics.command('DOLL-0005'), '{"level":10}', { qos: 1 });
     await gateway.publishAsync(topics.command('DOLL-0004'), '{"level":30}', { qos: 1 });
-    await eventually(() => got.length >= 1, 'command');
+    await eventually('command', () => got.length >= 1);
     await gateway.publishAsync(topics.command('DOLL-0004'), '{"level":31}', { qos: 1 });
-    await eventually(() => got.length >= 2, 'second command');
+    await eventually('second command', () => got.length >= 2);
     expect(got.map((x) => x.topic)).toEqual([
       topics.command('DOLL-0004'),
       topics.command('DOLL-0004'),
@@ -97,7 +98,7 @@ describe('generated Mosquitto policy', () => {
     await ctl.publishAsync(topics.status(registry.segments[1]!.lampIds[0]!), '{}', { qos: 1 });
     await ctl.publishAsync(topics.status(seg.lampIds[0]!), '{}', { qos: 1 });
     await ctl.publishAsync(topics.batch(seg.id), '{}', { qos: 1 });
-    await eventually(() => got.length >= 2, 'controller messages');
+    await eventually('controller messages', () => got.length >= 2);
     expect(got.map((x) => x.topic)).toEqual([topics.status(seg.lampIds[0]!), topics.batch(seg.id)]);
   });
 });

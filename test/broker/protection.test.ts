@@ -3,7 +3,8 @@ import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { topics } from '../../shared/contract/index.ts';
 import { startTestBroker, type TestBroker } from '../helpers/broker.ts';
-import { closed, collect, eventually } from './support.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { closed, collect } from './support.ts';
 
 let b: TestBroker | undefined;
 const clients: mqtt.MqttClient[] = [];
@@ -36,7 +37,7 @@ describe('protection', () => {
     expect(bystander.connected).toBe(true);
     expect(processor.connected).toBe(true);
     await bystander.publishAsync(topics.telemetry('DOLL-0002'), '{"still":"here"}', { qos: 1 });
-    await eventually(() => got.length === 1, "the bystander's message");
+    await eventually("the bystander's message", () => got.length === 1);
     expect(got[0]?.payload).toBe('{"still":"here"}');
   });
 
@@ -59,8 +60,8 @@ describe('protection', () => {
     socket.write(Buffer.from([0x60, 0x02, 0x00, 0x01]));
     await ended;
     await eventually(
-      () => b!.broker.stats().refusals.protocol_error === 1,
       'protocol error counted',
+      () => b!.broker.stats().refusals.protocol_error === 1,
     );
     expect(bystander.connected).toBe(true);
     await bystander.publishAsync(topics.telemetry('DOLL-0002'), '{}', { qos: 1 });
@@ -85,7 +86,7 @@ describe('protection', () => {
       ),
     );
     const elapsed = performance.now() - started;
-    await eventually(() => got.length === 25, 'all 25 messages');
+    await eventually('all 25 messages', () => got.length === 25);
     // 5 go at once, the other 20 at 20/s: about one second, never much less.
     expect(elapsed).toBeGreaterThan(900);
     expect(got.map((m) => Number(m.payload))).toEqual(Array.from({ length: 25 }, (_, i) => i));
@@ -115,7 +116,7 @@ describe('protection', () => {
     });
     await expect(fourth).rejects.toMatchObject({ code: 3 }); // CONNACK 3: server unavailable
     expect(b.broker.stats().refusals.max_connections).toBe(1);
-    await eventually(() => b!.broker.stats().connections.tcp === 3, 'the refused socket closed');
+    await eventually('the refused socket closed', () => b!.broker.stats().connections.tcp === 3);
     expect(clients.every((c) => c.connected)).toBe(true);
   });
 });

@@ -2,7 +2,8 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topics } from '../../shared/contract/index.ts';
 import { startTestBroker, type TestBroker } from '../helpers/broker.ts';
-import { eventually, syntheticRegistry } from './support.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { syntheticRegistry } from './support.ts';
 
 const N = 1_000;
 let b: TestBroker;
@@ -44,7 +45,7 @@ describe('scale', () => {
     await Promise.all(
       lamps.map((c, i) => c.publishAsync(topics.telemetry(ids[i]!), '{}', { qos: 1 })),
     );
-    await eventually(() => from.size === N, `telemetry from all ${N} lamps`, 1_000);
+    await eventually(`telemetry from all ${N} lamps`, () => from.size === N);
     expect(lamps.every((c) => c.connected)).toBe(true);
     expect(b.broker.stats().connections.tcp).toBe(N + 1);
     await processor.endAsync();

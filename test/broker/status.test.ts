@@ -2,7 +2,8 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LampStatus, topics } from '../../shared/contract/index.ts';
 import { startTestBroker, type TestBroker } from '../helpers/broker.ts';
-import { collect, eventually } from './support.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { collect } from './support.ts';
 
 let b: TestBroker;
 beforeAll(async () => {
@@ -45,16 +46,14 @@ describe('lamp status', () => {
     const got = collect(gateway);
     const a = await lamp('DOLL-0010');
     const c = await lamp('DOLL-0011');
-    await eventually(() => b.broker.stats().lampsOnline === 2, 'two lamps online');
+    await eventually('two lamps online', () => b.broker.stats().lampsOnline === 2);
     expect(b.broker.stats().lampsConnected).toBe(2);
 
     a.stream.destroy(); // power cut: no DISCONNECT packet
-    await eventually(
-      () =>
-        got.some((m) => m.topic === topics.status('DOLL-0010') && m.payload.includes('"offline"')),
-      'the will',
+    await eventually('the will', () =>
+      got.some((m) => m.topic === topics.status('DOLL-0010') && m.payload.includes('"offline"')),
     );
-    await eventually(() => b.broker.stats().lampsOnline === 1, 'one lamp online');
+    await eventually('one lamp online', () => b.broker.stats().lampsOnline === 1);
     expect(b.broker.stats().lampsConnected).toBe(1);
 
     // A dashboard connecting later sees the retained offline status.
@@ -64,7 +63,7 @@ describe('lamp status', () => {
     });
     const retained = collect(late);
     await late.subscribeAsync(topics.status('DOLL-0010'), { qos: 1 });
-    await eventually(() => retained.length === 1, 'retained status');
+    await eventually('retained status', () => retained.length === 1);
     expect(retained[0]).toMatchObject({ retain: true });
     expect(JSON.parse(retained[0]!.payload)).toMatchObject({
       lampId: 'DOLL-0010',
@@ -78,7 +77,7 @@ describe('lamp status', () => {
       { qos: 1, retain: true },
     );
     await c.endAsync();
-    await eventually(() => b.broker.stats().lampsOnline === 0, 'no lamp online');
+    await eventually('no lamp online', () => b.broker.stats().lampsOnline === 0);
     await Promise.all([gateway.endAsync(), late.endAsync()]);
   });
 
@@ -95,7 +94,7 @@ describe('lamp status', () => {
         retain: true,
       });
     }
-    await eventually(() => b.broker.stats().lampsOnline === before + 3, 'three more lamps online');
+    await eventually('three more lamps online', () => b.broker.stats().lampsOnline === before + 3);
     expect(b.broker.stats().controllersConnected).toBe(1);
     await ctl.endAsync();
   });

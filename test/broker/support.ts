@@ -3,20 +3,6 @@ import { execFile } from 'node:child_process';
 import type { MqttClient } from 'mqtt';
 import { createRegistry, loadCatalog, type Registry } from '../../shared/registry/index.ts';
 
-/** Poll until `check` holds; bounded by attempts, so a broken feature fails instead of hanging. */
-export async function eventually(
-  check: () => boolean,
-  what: string,
-  attempts = 400,
-  stepMs = 10,
-): Promise<void> {
-  for (let i = 0; i < attempts; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-  throw new Error(`never happened: ${what}`);
-}
-
 /** Messages a client receives, in order. */
 export function collect(client: MqttClient): { topic: string; payload: string; retain: boolean }[] {
   const got: { topic: string; payload: string; retain: boolean }[] = [];

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { type Harness, startHarness, startLamp, type TestLamp, waitFor } from './harness.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { type Harness, startHarness, startLamp, type TestLamp } from './harness.ts';
 
 let h: Harness;
 const lamps: TestLamp[] = [];
@@ -14,10 +15,10 @@ afterAll(async () => {
 });
 
 async function finished(commandId: string) {
-  return waitFor(async () => {
+  return eventually(`command ${commandId} to finish`, async () => {
     const s = await h.api('GET', `/api/commands/${commandId}`, { token: h.tokens.viewer });
     return s.json.command.status !== 'pending' ? s.json : undefined;
-  }, `command ${commandId} to finish`);
+  });
 }
 
 test('a command to one lamp is acked, with its round-trip time', async () => {
@@ -200,7 +201,9 @@ test('a program is created, assigned to a segment, delivered over MQTT and audit
   });
   expect(assign.status, assign.text).toBe(202);
   const alive = lamps.find((l) => l.id === segment.lampIds[0])!;
-  await waitFor(() => alive.received.find((c) => c.type === 'assignProgram'), 'program delivery');
+  await eventually('program delivery', () =>
+    alive.received.find((c) => c.type === 'assignProgram'),
+  );
   expect(alive.received.find((c) => c.type === 'assignProgram')).toMatchObject({
     program: { id: 'lejre', presence: { lookAhead: 3 } },
   });

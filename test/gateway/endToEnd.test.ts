@@ -14,7 +14,8 @@ import { createDuckdbStore } from '../../shared/storage/duckdb/duckdbStore.ts';
 import type { Store } from '../../shared/storage/port.ts';
 import { loadSimulatorConfig } from '../../simulator/config.ts';
 import { type RunningSimulator, startSimulator } from '../../simulator/simulator.ts';
-import { type Harness, startHarness, waitFor } from './harness.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { type Harness, startHarness } from './harness.ts';
 import { connectWs } from './wsClient.ts';
 
 let h: Harness;
@@ -71,15 +72,14 @@ test('simulated lamps reach the WebSocket as a snapshot, then deltas', async () 
   s.send({ type: 'subscribe', all: true });
   await s.next((f) => f.type === 'snapshot');
   const seen = new Set<string>();
-  await waitFor(
+  await eventually(
+    'readings from most simulated lamps',
     () => {
       for (const f of s.frames)
         if (f.type === 'delta') for (const l of f.lamps) if (l.telemetry) seen.add(l.lampId);
       return seen.size >= 200;
     },
-    'readings from most simulated lamps',
-    300,
-    50,
+    { timeoutMs: 15_000, intervalMs: 50 },
   );
   const live = await h.api('GET', '/api/live?status=online', { token: h.tokens.viewer });
   expect(live.json.count).toBeGreaterThanOrEqual(200);
@@ -93,16 +93,15 @@ test('a segment command: simulated lamps ack, silent lamps time out after a rese
     body: { target: { kind: 'segment', segmentId }, action: { type: 'override', level: 35 } },
   });
   expect(r.status, r.text).toBe(202);
-  const done = await waitFor(
+  const done = await eventually(
+    'the command to finish',
     async () => {
       const s = await h.api('GET', `/api/commands/${r.json.command.commandId}`, {
         token: h.tokens.operator,
       });
       return s.json.command.status !== 'pending' ? s.json : undefined;
     },
-    'the command to finish',
-    200,
-    50,
+    { intervalMs: 50 },
   );
   expect(done.command.status).toBe('partial');
   expect(done.command.counts.timedOut).toBe(silent.length);
@@ -118,7 +117,8 @@ test('a segment command: simulated lamps ack, silent lamps time out after a rese
 test('history through the processor and the store', async () => {
   expect(await processor.drained(10_000)).toBe(true);
   const lampId = h.broker.registry.lamps.find((l) => !silent.includes(l.id))!.id;
-  const r = await waitFor(
+  const r = await eventually(
+    'stored readings',
     async () => {
       const res = await h.api(
         'GET',
@@ -129,9 +129,7 @@ test('history through the processor and the store', async () => {
       );
       return res.json.series?.[0]?.points.some((p: any) => p.value !== null) ? res : undefined;
     },
-    'stored readings',
-    100,
-    100,
+    { intervalMs: 100 },
   );
   expect(r.json.series[0].lampId).toBe(lampId);
 });

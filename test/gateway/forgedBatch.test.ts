@@ -8,7 +8,8 @@
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { type SegmentBatch, topics } from '../../shared/contract/index.ts';
-import { type Harness, reading, startHarness, waitFor } from './harness.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { type Harness, reading, startHarness } from './harness.ts';
 
 let h: Harness;
 
@@ -53,9 +54,9 @@ test('a controller speaking for another segment is dropped and counted; its own 
     const live = async (lampId: string) =>
       (await h.api('GET', `/api/live?lampIds=${lampId}`, { token: h.tokens.viewer })).json
         .lamps[0] as any;
-    await waitFor(
-      async () => (await live(own))?.telemetry?.activePower === 33,
+    await eventually(
       'the honest batch in the live view',
+      async () => (await live(own))?.telemetry?.activePower === 33,
     );
     const all = await h.api('GET', '/api/live', { token: h.tokens.viewer });
     expect(all.status).toBe(200);

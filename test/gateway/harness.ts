@@ -203,18 +203,3 @@ export async function startLamp(h: Harness, id: string, answer = true): Promise<
     stop: () => client.endAsync(),
   };
 }
-
-/** Poll until `check` returns a value (bounded). */
-export async function waitFor<T>(
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  what: string,
-  tries = 200,
-  everyMs = 25,
-): Promise<T> {
-  for (let i = 0; i < tries; i++) {
-    const v = await check();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}

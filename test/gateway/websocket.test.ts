@@ -1,6 +1,7 @@
 // biome-ignore-all lint/suspicious/noExplicitAny: JSON answers from the API under test are checked field by field
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type Harness, reading, startHarness, startLamp, VENDOR_A, waitFor } from './harness.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { type Harness, reading, startHarness, startLamp, VENDOR_A } from './harness.ts';
 import { connectWs } from './wsClient.ts';
 
 let h: Harness;
@@ -151,15 +152,13 @@ test('commands over the socket apply the same checks and report updates', async 
   });
   const accepted = await op.next((f) => f.type === 'commandAccepted' && f.ref === 'a');
   // the ack update may overtake the acceptance frame: look at every frame received
-  await waitFor(
-    () =>
-      op.frames.some(
-        (f) =>
-          f.type === 'command' &&
-          f.command.commandId === accepted.command.commandId &&
-          f.command.status === 'acked',
-      ),
-    'ack update',
+  await eventually('ack update', () =>
+    op.frames.some(
+      (f) =>
+        f.type === 'command' &&
+        f.command.commandId === accepted.command.commandId &&
+        f.command.status === 'acked',
+    ),
   );
   op.send({
     type: 'command',
@@ -226,16 +225,12 @@ describe('slow client', () => {
     // bounded: the threshold plus at most one batch frame (500 lamps of ~0.5 kB)
     expect(maxBuffered).toBeLessThan(65_536 + 500 * 1024);
     socket.resume();
-    const latest = await waitFor(
-      () => {
-        const seen = new Map<string, number>();
-        for (const f of s.frames)
-          if (f.type === 'delta') for (const l of f.lamps) seen.set(l.lampId, l.telemetry.seq);
-        return lampIds.every((id) => seen.get(id) === rounds) ? seen : undefined;
-      },
-      'the latest value of every lamp',
-      400,
-    );
+    const latest = await eventually('the latest value of every lamp', () => {
+      const seen = new Map<string, number>();
+      for (const f of s.frames)
+        if (f.type === 'delta') for (const l of f.lamps) seen.set(l.lampId, l.telemetry.seq);
+      return lampIds.every((id) => seen.get(id) === rounds) ? seen : undefined;
+    });
     expect(latest.size).toBe(lampIds.length);
     const delivered = s.frames
       .filter((f) => f.type === 'delta')

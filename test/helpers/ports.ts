@@ -1,4 +1,5 @@
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
+import { type EventuallyOptions, eventually } from './eventually.ts';
 
 /**
  * A TCP port free on 127.0.0.1 right now, for programs that cannot report the port they bound
@@ -17,25 +18,23 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
-/** Resolve once something accepts TCP connections on host:port; bounded by `attempts`. */
+/** Whether something accepts a TCP connection on host:port right now. */
+function accepts(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, host);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Resolve once something accepts TCP connections on host:port (for programs that cannot say). */
 export async function waitForPort(
   port: number,
   host = '127.0.0.1',
-  attempts = 200,
-  stepMs = 25,
+  options?: EventuallyOptions,
 ): Promise<void> {
-  const { connect } = await import('node:net');
-  for (let i = 0; i < attempts; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, host);
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-  throw new Error(`nothing listening on ${host}:${port} after ${attempts} attempts`);
+  await eventually(`something listening on ${host}:${port}`, () => accepts(port, host), options);
 }

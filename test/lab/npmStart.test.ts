@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { type EventuallyOptions, eventually } from '../helpers/eventually.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'gadelys-lab-'));
@@ -17,20 +18,12 @@ let out = '';
 let base = '';
 let token = '';
 
-/** Poll until `check` returns a value, at most `tries` times, `everyMs` apart. */
-async function poll<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  tries = 120,
-  everyMs = 500,
-) {
-  for (let i = 0; i < tries; i++) {
-    const v = await check();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`gave up waiting for ${what}; lab output:\n${out.slice(-3000)}`);
-}
+/** The lab starts 280 lamps on a shared machine: wait up to a minute, and show its output. */
+const LAB_WAIT: EventuallyOptions = {
+  timeoutMs: 60_000,
+  intervalMs: 500,
+  detail: () => `lab output:\n${out.slice(-3000)}`,
+};
 
 async function api(
   method: string,
@@ -67,9 +60,10 @@ beforeAll(async () => {
   });
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
-  base = await poll(
+  base = await eventually(
     'the start-up banner',
     async () => out.match(/gateway REST API\s+(http:\/\/[\d.:]+)\/api\//)?.[1],
+    LAB_WAIT,
   );
 });
 
@@ -100,11 +94,15 @@ test('a first admin, live data from every lamp, a command acked, history stored'
   token = (await api('POST', '/api/auth/login', { username: 'admin', password })).json.token;
   expect(token).toBeTruthy();
 
-  const live = await poll('telemetry from every lamp', async () => {
-    const r = await api('GET', '/api/live');
-    const reporting = r.json.lamps.filter((l: any) => l.telemetry && l.status === 'online');
-    return reporting.length === 280 ? reporting : undefined;
-  });
+  const live = await eventually(
+    'telemetry from every lamp',
+    async () => {
+      const r = await api('GET', '/api/live');
+      const reporting = r.json.lamps.filter((l: any) => l.telemetry && l.status === 'online');
+      return reporting.length === 280 ? reporting : undefined;
+    },
+    LAB_WAIT,
+  );
   expect(live[0].telemetry.supplyVoltage).toBeGreaterThan(200);
 
   const sent = await api('POST', '/api/commands', {
@@ -113,23 +111,38 @@ test('a first admin, live data from every lamp, a command acked, history stored'
   });
   expect(sent.status).toBe(202);
   const id = sent.json.command.commandId;
-  const done = await poll('the ack', async () => {
-    const r = await api('GET', `/api/commands/${id}`);
-    return r.json.command.status === 'pending' ? undefined : r.json.command;
-  });
+  const done = await eventually(
+    'the ack',
+    async () => {
+      const r = await api('GET', `/api/commands/${id}`);
+      return r.json.command.status === 'pending' ? undefined : r.json.command;
+    },
+    LAB_WAIT,
+  );
   expect(done.status).toBe('acked');
-  await poll('the new level in live state', async () => {
-    const r = await api('GET', '/api/lamps/DOLL-0042');
-    return JSON.stringify(r.json).includes('"actualLevel":73') ? true : undefined;
-  });
+  await eventually(
+    'the new level in live state',
+    async () => {
+      const r = await api('GET', '/api/lamps/DOLL-0042');
+      return JSON.stringify(r.json).includes('"actualLevel":73') ? true : undefined;
+    },
+    LAB_WAIT,
+  );
 
-  const history = await poll('stored history', async () => {
-    const r = await api('GET', '/api/history?field=supplyVoltage&lampIds=DOLL-0042&bucketMs=60000');
-    const points = (r.json.series ?? [])
-      .flatMap((s: any) => s.points)
-      .filter((p: any) => p.value !== null);
-    return points.length > 0 ? points : undefined;
-  });
+  const history = await eventually(
+    'stored history',
+    async () => {
+      const r = await api(
+        'GET',
+        '/api/history?field=supplyVoltage&lampIds=DOLL-0042&bucketMs=60000',
+      );
+      const points = (r.json.series ?? [])
+        .flatMap((s: any) => s.points)
+        .filter((p: any) => p.value !== null);
+      return points.length > 0 ? points : undefined;
+    },
+    LAB_WAIT,
+  );
   expect(history[0].value).toBeGreaterThan(200);
 });
 

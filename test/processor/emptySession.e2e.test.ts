@@ -10,15 +10,9 @@ import { afterAll, expect, it } from 'vitest';
 import { type RunningProcessor, startProcessor } from '../../services/processor/processor.ts';
 import { silentLogger } from '../../shared/log.ts';
 import { loadRegistry } from '../../shared/registry/index.ts';
+import { eventually } from '../helpers/eventually.ts';
 import { type RunningMosquitto, startMosquitto } from '../helpers/mosquitto.ts';
-import {
-  baseTime,
-  eventually,
-  processorConfig,
-  processorEnv,
-  reading,
-  telemetryMessage,
-} from './harness.ts';
+import { baseTime, processorConfig, processorEnv, reading, telemetryMessage } from './harness.ts';
 
 const registry = loadRegistry();
 let mosquitto: RunningMosquitto | undefined;
@@ -46,8 +40,7 @@ it('subscribes on a kept session that holds no subscriptions', async () => {
   const lamp = registry.lamps[0]!.id;
   const publisher = await mqtt.connectAsync(mosquitto.url, { protocolVersion: 4 });
   const t0 = baseTime();
-  const ready = await eventually(async () => processor!.status().subscribed === true);
-  expect(ready).toBe(true);
+  await eventually("the processor's subscription", () => processor!.status().subscribed);
   await publisher.publishAsync(
     telemetryMessage(reading(lamp, 0, t0)).topic,
     telemetryMessage(reading(lamp, 0, t0)).payload,
@@ -55,17 +48,14 @@ it('subscribes on a kept session that holds no subscriptions', async () => {
   );
   await publisher.endAsync();
   const window = { from: t0 - 1, to: t0 + 1, lampIds: [lamp] };
-  expect(
-    await eventually(
-      async () =>
-        (
-          await processor!.store.history({
-            ...window,
-            field: 'activePower',
-            bucketMs: 1_000,
-            agg: 'last',
-          })
-        ).length > 0,
-    ),
-  ).toBe(true);
+  const stored = await eventually('the reading in the store', async () => {
+    const rows = await processor!.store.history({
+      ...window,
+      field: 'activePower',
+      bucketMs: 1_000,
+      agg: 'last',
+    });
+    return rows.length > 0 && rows;
+  });
+  expect(stored).toMatchObject([{ lampId: lamp }]);
 });

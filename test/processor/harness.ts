@@ -98,16 +98,3 @@ export function batchMessages(
   }
   return out;
 }
-
-/** Poll until `check` returns true; bounded by `attempts`. */
-export async function eventually(
-  check: () => Promise<boolean>,
-  attempts = 200,
-  stepMs = 50,
-): Promise<boolean> {
-  for (let i = 0; i < attempts; i++) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-  return false;
-}

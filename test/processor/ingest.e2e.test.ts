@@ -7,11 +7,11 @@ import { DeadLetter } from '../../shared/contract/alarms.ts';
 import { filters, topics } from '../../shared/contract/topics.ts';
 import { createLogger, silentLogger } from '../../shared/log.ts';
 import { startTestBroker, type TestBroker } from '../helpers/broker.ts';
+import { eventually } from '../helpers/eventually.ts';
 import {
   baseTime,
   batchMessages,
   connect,
-  eventually,
   processorConfig,
   processorEnv,
   publishAll,
@@ -102,7 +102,7 @@ describe('processor end to end (our broker, DuckDB)', () => {
       ].reduce((n, m) => n + Number(m[1]), 0);
       return sum >= total;
     };
-    expect(await eventually(taken)).toBe(true);
+    await eventually('every message taken in', taken);
     expect(await processor.drained(20_000)).toBe(true);
 
     const history = await processor.store.history({
@@ -151,8 +151,9 @@ describe('processor end to end (our broker, DuckDB)', () => {
     const failed = { ...reading(lamp.id, 0, t), activePower: 0.1 };
     await publishAll(publisher, [telemetryMessage(failed)]);
     const window = { from: t - 60_000, to: Date.now() + 60_000, lampIds: [lamp.id] };
-    expect(await eventually(async () => (await processor.store.alarms(window)).length > 0)).toBe(
-      true,
+    await eventually(
+      'the alarm in the store',
+      async () => (await processor.store.alarms(window)).length > 0,
     );
     const stored = await processor.store.alarms(window);
     expect(stored).toMatchObject([
@@ -177,12 +178,10 @@ describe('processor end to end (our broker, DuckDB)', () => {
     const cleared = (a: unknown) =>
       (a as { alarmId?: string; state?: string }).alarmId === `lampFailure:${lamp.id}` &&
       (a as { state?: string }).state === 'cleared';
-    expect(await eventually(async () => alarms.some(cleared))).toBe(true);
+    await eventually('the cleared alarm published', async () => alarms.some(cleared));
     const window = { from: t - 60_000, to: Date.now() + 60_000, lampIds: [lamp.id] };
-    expect(
-      await eventually(async () =>
-        (await processor.store.alarms(window)).some((a) => a.state === 'cleared'),
-      ),
-    ).toBe(true);
+    await eventually('the cleared alarm in the store', async () =>
+      (await processor.store.alarms(window)).some((a) => a.state === 'cleared'),
+    );
   });
 });

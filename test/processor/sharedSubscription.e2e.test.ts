@@ -8,16 +8,10 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type RunningProcessor, startProcessor } from '../../services/processor/processor.ts';
 import { silentLogger } from '../../shared/log.ts';
 import { loadRegistry } from '../../shared/registry/index.ts';
+import { eventually } from '../helpers/eventually.ts';
 import { influxQuery, startInfluxd, type TestInfluxd } from '../helpers/influxd.ts';
 import { type RunningMosquitto, startMosquitto } from '../helpers/mosquitto.ts';
-import {
-  baseTime,
-  eventually,
-  processorConfig,
-  processorEnv,
-  reading,
-  telemetryMessage,
-} from './harness.ts';
+import { baseTime, processorConfig, processorEnv, reading, telemetryMessage } from './harness.ts';
 
 const registry = loadRegistry();
 let mosquitto: RunningMosquitto;
@@ -64,11 +58,10 @@ it('splits a stream between two processors of a share group, storing each readin
   );
   await Promise.all(messages.map((m) => publisher.publishAsync(m.topic, m.payload, { qos: 1 })));
   await publisher.endAsync();
-  expect(
-    await eventually(
-      async () => (await taken(processors[0]!)) + (await taken(processors[1]!)) >= messages.length,
-    ),
-  ).toBe(true);
+  await eventually(
+    'every message taken by the two processors',
+    async () => (await taken(processors[0]!)) + (await taken(processors[1]!)) >= messages.length,
+  );
   const [a, b] = [await taken(processors[0]!), await taken(processors[1]!)];
   expect(a + b).toBe(messages.length);
   expect(a).toBeGreaterThan(0);

@@ -12,12 +12,12 @@ import { Journal } from '../../services/processor/spool/Journal.ts';
 import { silentLogger } from '../../shared/log.ts';
 import type { Registry } from '../../shared/registry/index.ts';
 import { startTestBroker, type TestBroker } from '../helpers/broker.ts';
+import { eventually } from '../helpers/eventually.ts';
 import { influxQuery, startInfluxd, type TestInfluxd } from '../helpers/influxd.ts';
 import {
   baseTime,
   batchMessages,
   connect,
-  eventually,
   processorConfig,
   processorEnv,
   publishAll,
@@ -106,13 +106,18 @@ describe('zero loss (our broker, influxd 1.6)', () => {
     for (let w = 0; w < 3; w++) await send(w);
     await influxd.kill({ hard: true });
     for (let w = 3; w < 7; w++) await send(w);
-    expect(await eventually(async () => !processor.status().storeUp)).toBe(true);
-    expect(await eventually(async () => processor.status().spoolBytes > 100_000)).toBe(true);
+    await eventually('the store seen down', async () => !processor.status().storeUp);
+    await eventually(
+      'readings spooled to disk',
+      async () => processor.status().spoolBytes > 100_000,
+    );
     expect(processor.status().memoryReadings).toBeLessThanOrEqual(1000);
     await influxd.restart();
     for (let w = 7; w < 10; w++) await send(w);
-    expect(await eventually(async () => (await storedTotals(influxd)).count >= expected, 400)).toBe(
-      true,
+    await eventually(
+      'every reading in InfluxDB',
+      async () => (await storedTotals(influxd)).count >= expected,
+      { timeoutMs: 20_000 },
     );
     expect(await processor.drained(20_000)).toBe(true);
     expect(await storedTotals(influxd)).toEqual({ count: expected, sum: expectedSum });
@@ -129,11 +134,13 @@ describe('zero loss (our broker, influxd 1.6)', () => {
     const t0 = baseTime();
     const { messages, readings, powerSum } = wave(broker.registry, 0, t0);
     await publishAll(publisher, messages);
-    expect(await eventually(async () => processor.status().spoolBytes > 0)).toBe(true);
-    expect(await eventually(async () => !processor.status().storeUp)).toBe(true);
+    await eventually('readings spooled to disk', async () => processor.status().spoolBytes > 0);
+    await eventually('the store seen down', async () => !processor.status().storeUp);
     await influxd.restart();
-    expect(await eventually(async () => (await storedTotals(influxd)).count >= readings, 400)).toBe(
-      true,
+    await eventually(
+      'every reading in InfluxDB',
+      async () => (await storedTotals(influxd)).count >= readings,
+      { timeoutMs: 20_000 },
     );
     expect(await storedTotals(influxd)).toEqual({ count: readings, sum: powerSum });
     await processor.stop();
@@ -157,11 +164,12 @@ describe('zero loss (our broker, influxd 1.6)', () => {
       child.stderr?.on('data', (d: Buffer) => {
         out += d.toString();
       });
-      const ready = await eventually(
-        async () => out.includes('gadelys processor') || child.exitCode !== null,
-        400,
+      await eventually(
+        "the processor's banner or its exit",
+        () => out.includes('gadelys processor') || child.exitCode !== null,
+        { timeoutMs: 20_000, detail: () => out },
       );
-      if (!ready || child.exitCode !== null) throw new Error(`processor did not start: ${out}`);
+      if (child.exitCode !== null) throw new Error(`processor did not start: ${out}`);
       return child;
     };
     const exited = (child: ChildProcess) =>
@@ -199,9 +207,11 @@ describe('zero loss (our broker, influxd 1.6)', () => {
       for (let w = 4; w < 7; w++) await send(w);
       const second = await launch();
       for (let w = 7; w < 10; w++) await send(w);
-      expect(
-        await eventually(async () => (await storedTotals(influxd)).count >= expected, 400),
-      ).toBe(true);
+      await eventually(
+        'every reading in InfluxDB',
+        async () => (await storedTotals(influxd)).count >= expected,
+        { timeoutMs: 20_000 },
+      );
       // Let the redeliveries and replays settle, then check nothing is missing or altered.
       await new Promise((r) => setTimeout(r, 1500));
       expect(await storedTotals(influxd)).toEqual({ count: expected, sum: expectedSum });

@@ -10,6 +10,7 @@ import { loadSimulatorConfig } from '../../simulator/config.ts';
 import { type RunningSimulator, startSimulator } from '../../simulator/simulator.ts';
 import { ConnectError } from '../../simulator/transport.ts';
 import { startTestBroker, type TestBroker } from '../helpers/broker.ts';
+import { eventually } from '../helpers/eventually.ts';
 
 let broker: TestBroker | undefined;
 let sim: RunningSimulator | undefined;
@@ -23,14 +24,6 @@ afterEach(async () => {
   watcher = undefined;
   broker = undefined;
 });
-
-async function until(what: string, ok: () => boolean, attempts = 400, stepMs = 25): Promise<void> {
-  for (let i = 0; i < attempts; i++) {
-    if (ok()) return;
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** A processor-role client recording every message, decoded with the shared contract. */
 async function watch(b: TestBroker) {
@@ -84,7 +77,7 @@ describe('simulator over MQTT', () => {
           'lampId' in m.decoded.topic &&
           m.decoded.topic.lampId === lampId,
       );
-    await until('telemetry from every lamp', () =>
+    await eventually('telemetry from every lamp', () =>
       ids.every((id) => ok('telemetry', id).length >= 2),
     );
     for (const id of ids)
@@ -103,7 +96,7 @@ describe('simulator over MQTT', () => {
       rampMs: 400,
     };
     await gateway.publishAsync(topics.command(ids[0]!), JSON.stringify(cmd), { qos: 1 });
-    await until('applied ack', () => ok('ack', ids[0]!).length >= 2);
+    await eventually('applied ack', () => ok('ack', ids[0]!).length >= 2);
     expect(ok('ack', ids[0]!).map((m) => m.decoded!.value)).toMatchObject([
       { commandId: 'it-1', status: 'accepted' },
       { commandId: 'it-1', status: 'applied', actualLevel: 25 },
@@ -112,13 +105,13 @@ describe('simulator over MQTT', () => {
 
     sim.injectFault(`garbage:${ids[1]}`);
     const before = seen.length;
-    await until('garbage', () => seen.slice(before).filter((m) => !m.decoded).length >= 3);
+    await eventually('garbage', () => seen.slice(before).filter((m) => !m.decoded).length >= 3);
     for (const m of seen.slice(before).filter((x) => !x.decoded))
       expect(m.topic).toBe(topics.telemetry(ids[1]!));
 
     await sim.stop();
     sim = undefined;
-    await until('offline statuses', () =>
+    await eventually('offline statuses', () =>
       ids.every((id) =>
         ok('status', id).some((m) => (m.decoded!.value as { state: string }).state === 'offline'),
       ),
@@ -152,7 +145,7 @@ describe('simulator over MQTT', () => {
     const sentBeforeUp = n;
     expect(sentBeforeUp).toBeGreaterThan(5);
     // Every command sent while the fleet was connecting is answered, none lost with a crash.
-    await until(
+    await eventually(
       'acks for the early commands',
       () => seen.filter((m) => m.topic === topics.ack(first)).length >= sentBeforeUp - 1,
     );
@@ -177,7 +170,7 @@ describe('simulator over MQTT', () => {
       connected: segments.length,
     });
     const batches = () => seen.filter((m) => m.decoded?.kind === 'batch');
-    await until('a batch from every segment', () =>
+    await eventually('a batch from every segment', () =>
       segments.every((s) =>
         batches().some((m) => (m.decoded!.value as { segmentId: string }).segmentId === s),
       ),
@@ -201,7 +194,7 @@ describe('simulator over MQTT', () => {
       { qos: 1 },
     );
     await gateway.endAsync();
-    await until('ack via controller', () =>
+    await eventually('ack via controller', () =>
       seen.some((m) => m.topic === topics.ack(lampId) && m.payload.includes('"applied"')),
     );
   });
