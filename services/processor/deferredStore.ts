@@ -35,7 +35,19 @@ export function deferredStore(kind: Store['kind'], open: () => Promise<Store>): 
     writeStatus: async (s) => (await store()).writeStatus(s),
     writeAcks: async (a) => (await store()).writeAcks(a),
     writeAlarms: async (a) => (await store()).writeAlarms(a),
-    latest: async (f) => (await store()).latest(f),
+    latest: async (f, w) => (await store()).latest(f, w),
+    lastState: async (f) => (await store()).lastState(f),
+    writeLastState: async (r) => (await store()).writeLastState(r),
+    partials: async (q) => (await store()).partials(q),
+    writeRollups: async (r, rows) => (await store()).writeRollups(r, rows),
+    rollupState: async () => (await store()).rollupState(),
+    writeRollupState: async (s) => (await store()).writeRollupState(s),
+    replay: (q) =>
+      (async function* () {
+        yield* (await store()).replay(q);
+      })(),
+    statusChanges: async (q) => (await store()).statusChanges(q),
+    deleteBefore: async (s, c) => (await store()).deleteBefore(s, c),
     history: async (q) => (await store()).history(q),
     energy: async (q) => (await store()).energy(q),
     events: async (q) => (await store()).events(q),

@@ -65,6 +65,63 @@ export interface WindowQuery extends LampFilter {
   limit?: number;
 }
 
+/** What a read is answered from: raw readings, or the processor's 1-minute or 1-hour rollups. */
+export type Resolution = 'raw' | '1m' | '1h';
+export type RollupResolution = Exclude<Resolution, 'raw'>;
+export type PartialStat = 'sum' | 'n' | 'min' | 'max' | 'last';
+
+/**
+ * The one aggregate read both adapters implement and everything else is built on (rollup.ts):
+ * per lamp (its tag set) and epoch-aligned bucket, statistics of fields that combine exactly
+ * across buckets and resolutions. From raw data `sum`/`n`/`min`/`max`/`last` are those of the
+ * readings; from a rollup they are those of the rollup's columns (sum of sums, ...).
+ */
+export interface PartialsQuery extends LampFilter {
+  source: Resolution;
+  from: number;
+  to: number;
+  /** Bucket size; absent: the whole window is one bucket (t = from). */
+  bucketMs?: number;
+  fields: TelemetryField[];
+  stats: PartialStat[];
+  /** Also the number of readings (`count`). */
+  count?: boolean;
+}
+
+/** One lamp's bucket: tags, bucket start `ts`, and `<field>_<stat>` / `count` columns present. */
+export type PartialRow = LampTags & { ts: number } & { [column: string]: number | string };
+
+/**
+ * Which buckets of each rollup resolution are complete: those in [since, completeUntil). Reads
+ * take anything outside from finer data (history written before the rollups began, the open
+ * bucket, a bucket a late reading made dirty until it is computed again).
+ */
+export type RollupState = Record<RollupResolution, { since: number; completeUntil: number }>;
+
+export interface ReplayQuery extends LampFilter {
+  from: number;
+  to: number;
+  /** Step between frames, ms (at least 1 s). */
+  stepMs: number;
+}
+
+/**
+ * One step of a replay: each lamp's level (actualLevel, %) and power (activePower, W), the last
+ * of the step's readings (a lamp without one is absent), and status changes within the step.
+ */
+export interface ReplayFrame {
+  t: number;
+  level: Record<string, number>;
+  power: Record<string, number>;
+  state: Record<string, string>;
+}
+
+/** Status of lamps over a window: the state each had at `from` and what changed within. */
+export interface StatusChanges {
+  initial: { lampId: string; state: string; ts: number }[];
+  changes: { lampId: string; state: string; ts: number }[];
+}
+
 /**
  * Every adapter error. `retryable` says whether the same call may succeed later (store down,
  * overloaded, timed out): the processor spools and retries those, and sets the others aside.
@@ -113,6 +170,8 @@ export interface EncodedRecords {
   readonly body: Uint8Array;
   /** Records it was made of (readings, for batching and counting). */
   readonly count: number;
+  /** Telemetry: the distinct minutes (bucket starts, epoch ms) its readings fall in (rollups). */
+  readonly minutes?: readonly number[];
 }
 
 /**
@@ -134,9 +193,28 @@ export interface Store {
    */
   encode?(kind: WriteKind, records: readonly object[]): EncodedRecords;
   writeEncoded?(kind: WriteKind, parts: readonly EncodedRecords[]): Promise<void>;
-  /** The newest reading of each lamp matching the filter. */
-  latest(filter: LampFilter): Promise<StoredTelemetry[]>;
+  /**
+   * The newest reading of each lamp matching the filter, from raw history (a scan: for start-up
+   * use `lastState`); `window` bounds the scan.
+   */
+  latest(filter: LampFilter, window?: { from: number; to: number }): Promise<StoredTelemetry[]>;
+  /** The newest reading of each lamp as the processor keeps it (last_state): no history scan. */
+  lastState(filter: LampFilter): Promise<StoredTelemetry[]>;
+  writeLastState(readings: readonly StoredTelemetry[]): Promise<void>;
+  /** The aggregate read (see PartialsQuery); raw or rollups as `source` says. */
+  partials(query: PartialsQuery): Promise<PartialRow[]>;
+  /** Rollup rows (from `partials` with count, plus `energy`), replacing those of the same bucket. */
+  writeRollups(resolution: RollupResolution, rows: readonly PartialRow[]): Promise<void>;
+  rollupState(): Promise<RollupState>;
+  writeRollupState(state: RollupState): Promise<void>;
+  /** Every lamp's level, power and state at each step of a window, in time order. */
+  replay(query: ReplayQuery): AsyncIterable<ReplayFrame[]>;
+  statusChanges(query: WindowQuery): Promise<StatusChanges>;
+  /** Retention: delete raw telemetry (`raw`) or a rollup's rows older than `cutoff`. */
+  deleteBefore(source: Resolution, cutoff: number): Promise<void>;
+  /** From raw, 1-minute or 1-hour data by bucket size and window (the same answer within rounding). */
   history(query: HistoryQuery): Promise<HistorySeries[]>;
+  /** From hourly rollups plus 1-minute and raw edges; exactly the raw answer (min/max compose). */
   energy(query: EnergyQuery): Promise<EnergyRow[]>;
   events(query: WindowQuery): Promise<StoredEvent[]>;
   alarms(query: Omit<WindowQuery, 'vendorId' | 'modelId'>): Promise<Alarm[]>;

@@ -11,6 +11,8 @@ import {
   type EnergyQuery,
   type HistoryQuery,
   type LampFilter,
+  type PartialsQuery,
+  type ReplayQuery,
   StoreQueryError,
   type WindowQuery,
 } from './port.ts';
@@ -69,6 +71,37 @@ export const AlarmQuerySchema = z
   })
   .refine(windowOrdered, windowIssue);
 
+export const PartialsQuerySchema = z
+  .strictObject({
+    ...filterShape,
+    ...windowShape,
+    source: z.enum(['raw', '1m', '1h']),
+    bucketMs: z.number().int().min(QUERY_LIMITS.minBucketMs).optional(),
+    fields: z.array(TelemetryField).min(1),
+    stats: z.array(z.enum(['sum', 'n', 'min', 'max', 'last'])).min(1),
+    count: z.boolean().optional(),
+  })
+  .refine(windowOrdered, windowIssue)
+  .refine((q) => !q.bucketMs || (q.to - q.from) / q.bucketMs <= QUERY_LIMITS.maxBuckets, {
+    message: `at most ${QUERY_LIMITS.maxBuckets} buckets`,
+    path: ['bucketMs'],
+  });
+
+/** A replay: at most this many steps (a night at 1 s is 43,200). */
+export const MAX_REPLAY_STEPS = 100_000;
+
+export const ReplayQuerySchema = z
+  .strictObject({
+    ...filterShape,
+    ...windowShape,
+    stepMs: z.number().int().min(QUERY_LIMITS.minBucketMs),
+  })
+  .refine(windowOrdered, windowIssue)
+  .refine((q) => (q.to - q.from) / q.stepMs <= MAX_REPLAY_STEPS, {
+    message: `at most ${MAX_REPLAY_STEPS} steps`,
+    path: ['stepMs'],
+  });
+
 function parse<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
@@ -82,6 +115,8 @@ export const parseQuery = {
   energy: (q: EnergyQuery) => parse(EnergyQuerySchema, q, 'energy'),
   window: (q: WindowQuery) => parse(WindowQuerySchema, q, 'events'),
   alarms: (q: Omit<WindowQuery, 'vendorId' | 'modelId'>) => parse(AlarmQuerySchema, q, 'alarms'),
+  partials: (q: PartialsQuery) => parse(PartialsQuerySchema, q, 'partials'),
+  replay: (q: ReplayQuery) => parse(ReplayQuerySchema, q, 'replay'),
 };
 
 export type ValidFilter = z.infer<typeof LampFilterSchema>;
@@ -89,6 +124,8 @@ export type ValidHistory = z.infer<typeof HistoryQuerySchema>;
 export type ValidEnergy = z.infer<typeof EnergyQuerySchema>;
 export type ValidWindow = z.infer<typeof WindowQuerySchema>;
 export type ValidAlarmQuery = z.infer<typeof AlarmQuerySchema>;
+export type ValidPartials = z.infer<typeof PartialsQuerySchema>;
+export type ValidReplay = z.infer<typeof ReplayQuerySchema>;
 
 /** Bucket start for a timestamp: buckets align to the epoch, as InfluxQL's GROUP BY time() does. */
 export const bucketStart = (ts: number, bucketMs: number) => Math.floor(ts / bucketMs) * bucketMs;

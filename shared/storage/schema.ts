@@ -13,6 +13,13 @@ export const MEASUREMENTS = {
   event: 'event',
   ack: 'ack',
   alarm: 'alarm',
+  /** Per lamp per minute and per hour (rollup.ts): kept by the processor, read by `history`/`energy`. */
+  rollup_1m: 'rollup_1m',
+  rollup_1h: 'rollup_1h',
+  /** How far each rollup resolution is complete (one point per resolution, at time 0). */
+  rollup_state: 'rollup_state',
+  /** The newest reading of each lamp (one point per lamp, at time 0): start-up without a scan. */
+  last_state: 'last_state',
 } as const;
 export type Measurement = (typeof MEASUREMENTS)[keyof typeof MEASUREMENTS];
 
@@ -30,13 +37,36 @@ export interface MeasurementSchema {
 
 const INT_TELEMETRY = new Set<string>(['seq', 'switchOnCounter', 'presenceCount']);
 
-export const SCHEMA: Record<Measurement, MeasurementSchema> = {
-  telemetry: {
-    tags: [...LAMP_TAGS].sort(),
-    fields: Object.fromEntries(
-      ['seq', ...TELEMETRY_FIELDS].map((f) => [f, INT_TELEMETRY.has(f) ? 'int' : 'float']),
+/**
+ * What a rollup keeps of each numeric field over its bucket. The mean is kept as sum and count
+ * (`n`, readings with the field), so coarser buckets and mixed resolutions combine exactly.
+ */
+export const ROLLUP_STATS = ['sum', 'n', 'min', 'max', 'last'] as const;
+export type RollupStat = (typeof ROLLUP_STATS)[number];
+/** The column of one statistic of one field in a rollup measurement, e.g. `activePower_max`. */
+export const statColumn = (field: string, stat: RollupStat) => `${field}_${stat}`;
+
+const TELEMETRY_FIELD_TYPES = Object.fromEntries(
+  ['seq', ...TELEMETRY_FIELDS].map((f) => [f, INT_TELEMETRY.has(f) ? 'int' : 'float']),
+) as Record<string, FieldType>;
+
+const ROLLUP_SCHEMA: MeasurementSchema = {
+  tags: [...LAMP_TAGS].sort(),
+  fields: {
+    /** Readings in the bucket (availability). */
+    count: 'int',
+    /** Energy used in the bucket: spread of the cumulative counter within it, kWh. */
+    energy: 'float',
+    ...Object.fromEntries(
+      TELEMETRY_FIELDS.flatMap((f) =>
+        ROLLUP_STATS.map((s) => [statColumn(f, s), s === 'n' ? 'int' : 'float'] as const),
+      ),
     ),
   },
+};
+
+export const SCHEMA: Record<Measurement, MeasurementSchema> = {
+  telemetry: { tags: [...LAMP_TAGS].sort(), fields: TELEMETRY_FIELD_TYPES },
   status: {
     tags: [...LAMP_TAGS].sort(),
     fields: {
@@ -59,6 +89,14 @@ export const SCHEMA: Record<Measurement, MeasurementSchema> = {
     tags: ['alarmId', 'lampId', 'segmentId', 'type'],
     optionalTags: ['lampId', 'segmentId'],
     fields: { state: 'string', severity: 'string', detail: 'string' },
+  },
+  rollup_1m: ROLLUP_SCHEMA,
+  rollup_1h: ROLLUP_SCHEMA,
+  rollup_state: { tags: ['resolution'], fields: { since: 'int', completeUntil: 'int' } },
+  /** The reading's own time is `readingTs`; the point sits at time 0 so a newer one replaces it. */
+  last_state: {
+    tags: [...LAMP_TAGS].sort(),
+    fields: { readingTs: 'int', ...TELEMETRY_FIELD_TYPES },
   },
 };
 
@@ -184,7 +222,10 @@ export function encodeLines(
 ): EncodedRecords {
   const out = new LineWriter();
   const writeFields = FIELD_WRITERS[kind];
+  // The minutes telemetry falls in, for the processor's rollups (the records are not kept).
+  const minutes: number[] | undefined = kind === 'telemetry' ? [] : undefined;
   for (const r of records as readonly Readonly<Record<string, unknown>>[]) {
+    if (minutes) addMinute(minutes, r.ts as number);
     const start = out.pos;
     const prefix = prefixOf(kind, r, cache);
     // Room for the whole line but its string fields; each string makes its own room plus this.
@@ -200,7 +241,18 @@ export function encodeLines(
     out.byte(SPACE);
     out.number(Math.trunc(r.ts as number));
   }
-  return { body: out.take(), count: records.length };
+  return minutes
+    ? { body: out.take(), count: records.length, minutes }
+    : { body: out.take(), count: records.length };
+}
+
+const MINUTE_MS = 60_000;
+
+/** Add the start of ts's minute to a short list of distinct minutes (a batch spans one or two). */
+export function addMinute(minutes: number[], ts: number): void {
+  const m = Math.floor(ts / MINUTE_MS) * MINUTE_MS;
+  if (minutes[minutes.length - 1] === m || minutes.includes(m)) return;
+  minutes.push(m);
 }
 
 const [NEWLINE, SPACE, COMMA, LETTER_I, MINUS, ZERO] = [10, 32, 44, 105, 45, 48];

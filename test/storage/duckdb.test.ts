@@ -6,19 +6,19 @@ import {
   createDuckdbStore,
   retryableDuckdbError,
 } from '../../shared/storage/duckdb/duckdbStore.ts';
+import { rollupContract } from './rollupContract.ts';
 import { storeContract } from './storeContract.ts';
 
 let dir: string | undefined;
-storeContract(
-  'duckdb',
-  async () => {
-    dir = mkdtempSync(join(tmpdir(), 'gadelys-duckdb-'));
-    return createDuckdbStore({ path: join(dir, 'test.duckdb') });
-  },
-  async () => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  },
-);
+const openDuckdb = async () => {
+  dir = mkdtempSync(join(tmpdir(), 'gadelys-duckdb-'));
+  return createDuckdbStore({ path: join(dir, 'test.duckdb') });
+};
+const removeDir = async () => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+};
+storeContract('duckdb', openDuckdb, removeDir);
+rollupContract('duckdb', openDuckdb, removeDir);
 
 describe('DuckDB errors', () => {
   it('sets aside only what is wrong with the data; I/O, memory and locks wait in the spool', async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import { createInfluxStore } from '../../shared/storage/influxdb/influxStore.ts';
 import { startInfluxd, type TestInfluxd } from '../helpers/influxd.ts';
+import { rollupContract } from './rollupContract.ts';
 import { storeContract } from './storeContract.ts';
 
 let influxd: TestInfluxd;
@@ -13,6 +14,6 @@ afterAll(async () => {
 
 // A fresh database per test, on one server.
 let n = 0;
-storeContract('influxdb 1.6 (v1 write transport)', () =>
-  createInfluxStore({ url: influxd.url, database: `contract_${++n}` }),
-);
+const openInflux = () => createInfluxStore({ url: influxd.url, database: `contract_${++n}` });
+storeContract('influxdb 1.6 (v1 write transport)', openInflux);
+rollupContract('influxdb 1.6 (v1 write transport)', openInflux);

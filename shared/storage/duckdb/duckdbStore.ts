@@ -9,15 +9,33 @@ import { dirname } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { Alarm } from '../../contract/alarms.ts';
 import {
-  type EnergyRow,
-  type HistorySeries,
+  type PartialRow,
+  type PartialStat,
   type Store,
   type StoredEvent,
   type StoredTelemetry,
   StoreError,
 } from '../port.ts';
-import { parseQuery, type ValidFilter } from '../queries.ts';
-import { compact, type FieldType, MEASUREMENTS, type Measurement, SCHEMA } from '../schema.ts';
+import { parseQuery, type ValidFilter, type ValidPartials } from '../queries.ts';
+import { replayFrames } from '../replay.ts';
+import { composedEnergy, composedHistory } from '../rollup.ts';
+import {
+  compact,
+  type FieldType,
+  MEASUREMENTS,
+  type Measurement,
+  SCHEMA,
+  statColumn,
+} from '../schema.ts';
+import {
+  fromLastStateRows,
+  ROLLUP_TABLE,
+  rollupStateFromRows,
+  rollupStateRecords,
+  STATUS_LOOKBACK_MS,
+  sourceTable,
+  toLastStateRecords,
+} from '../storedRows.ts';
 
 export interface DuckdbStoreOptions {
   /** Database file; ':memory:' for tests. */
@@ -66,6 +84,15 @@ function filterSql(filter: ValidFilter, params: (string | number | bigint)[]): s
   if (filter.modelId) clauses.push(`"modelId" = ${param(filter.modelId)}`);
   return clauses;
 }
+
+/** Raw statistics of a column, as PartialsQuery defines them. */
+const RAW_STAT_SQL: Record<PartialStat, (col: string) => string> = {
+  sum: (c) => `sum(${c})`,
+  n: (c) => `count(${c})`,
+  min: (c) => `min(${c})`,
+  max: (c) => `max(${c})`,
+  last: (c) => `arg_max(${c}, ts)`,
+};
 
 const where = (clauses: string[]) => (clauses.length > 0 ? ` WHERE ${clauses.join(' AND ')}` : '');
 
@@ -163,12 +190,44 @@ export async function createDuckdbStore(opts: DuckdbStoreOptions): Promise<Store
       }
     });
 
+  /** The one aggregate read (see PartialsQuery); column names from the schema's whitelist. */
+  const partials = async (v: ValidPartials): Promise<PartialRow[]> => {
+    const params: (string | number | bigint)[] = [BigInt(v.from), BigInt(v.to)];
+    if (v.bucketMs !== undefined) params.push(BigInt(v.bucketMs));
+    // Without buckets the window is one bucket, starting at `from` (set below).
+    const bucket = v.bucketMs === undefined ? '' : ', (ts // $3) * $3 AS "t"';
+    const raw = v.source === 'raw';
+    const table = sourceTable(v.source);
+    const exprs: string[] = [];
+    for (const f of v.fields)
+      for (const st of v.stats) {
+        const expr = raw
+          ? RAW_STAT_SQL[st](q(f))
+          : st === 'last'
+            ? `arg_max(${q(statColumn(f, st))}, ts)`
+            : `${st === 'n' ? 'sum' : st}(${q(statColumn(f, st))})`;
+        exprs.push(`${expr} AS ${q(statColumn(f, st))}`);
+      }
+    if (v.count) exprs.push(raw ? 'count(*) AS "count"' : 'sum("count") AS "count"');
+    const rows = await read(
+      `SELECT "lampId", "segmentId", "vendorId", "modelId"${bucket}, ${exprs.join(', ')} ` +
+        `FROM ${q(table)}${where(['ts >= $1', 'ts < $2', ...filterSql(v, params)])} ` +
+        'GROUP BY ALL',
+      params,
+    );
+    for (const row of rows) {
+      row.ts = row.t ?? v.from;
+      delete row.t;
+    }
+    return rows as PartialRow[];
+  };
+
   const stripEmptyTags = (row: Record<string, unknown>) => {
     for (const t of ['lampId', 'segmentId']) if (row[t] === '') delete row[t];
     return row;
   };
 
-  return {
+  const store: Store = {
     kind: 'duckdb',
     writeTelemetry: (points) => write('telemetry', points),
     writeEvents: (events) => write('event', events),
@@ -176,59 +235,79 @@ export async function createDuckdbStore(opts: DuckdbStoreOptions): Promise<Store
     writeAcks: (acks) => write('ack', acks),
     writeAlarms: (alarms) => write('alarm', alarms),
 
-    async latest(filter) {
+    async latest(filter, window) {
       const params: (string | number | bigint)[] = [];
+      const clauses = filterSql(parseQuery.filter(filter), params);
+      if (window) {
+        const w = parseQuery.window({ ...window });
+        params.push(BigInt(w.from), BigInt(w.to));
+        clauses.push(`ts >= $${params.length - 1}`, `ts < $${params.length}`);
+      }
       const rows = await read(
-        `SELECT * FROM "telemetry"${where(filterSql(parseQuery.filter(filter), params))} ` +
+        `SELECT * FROM "telemetry"${where(clauses)} ` +
           `QUALIFY row_number() OVER (PARTITION BY "lampId" ORDER BY ts DESC) = 1 ORDER BY "lampId"`,
         params,
       );
       return rows as unknown as StoredTelemetry[];
     },
-    async history(query) {
-      const v = parseQuery.history(query);
-      const params: (string | number | bigint)[] = [
-        BigInt(v.bucketMs),
-        BigInt(v.from),
-        BigInt(v.to),
-      ];
-      // The field is a whitelisted column name (TelemetryField), quoted as an identifier.
-      const field = q(v.field);
-      const agg = {
-        mean: `avg(${field})`,
-        min: `min(${field})`,
-        max: `max(${field})`,
-        last: `arg_max(${field}, ts)`,
-      }[v.agg];
+    async lastState(filter) {
+      const params: (string | number | bigint)[] = [];
       const rows = await read(
-        `SELECT "lampId", (ts // $1) * $1 AS t, ${agg} AS value FROM "telemetry"` +
-          `${where(['ts >= $2', 'ts < $3', `${field} IS NOT NULL`, ...filterSql(v, params)])}` +
-          ' GROUP BY "lampId", t ORDER BY "lampId", t',
+        `SELECT * FROM "last_state"${where(filterSql(parseQuery.filter(filter), params))}`,
         params,
       );
-      const byLamp = new Map<string, HistorySeries>();
-      for (const r of rows) {
-        const lampId = r.lampId as string;
-        let s = byLamp.get(lampId);
-        if (!s) {
-          s = { lampId, points: [] };
-          byLamp.set(lampId, s);
+      return fromLastStateRows(rows);
+    },
+    writeLastState: (readings) => write('last_state', toLastStateRecords(readings)),
+    partials: (query) => partials(parseQuery.partials(query)),
+    writeRollups: (resolution, rows) => write(ROLLUP_TABLE[resolution], rows),
+    async rollupState() {
+      return rollupStateFromRows(await read('SELECT * FROM "rollup_state"', []));
+    },
+    writeRollupState: (state) => write('rollup_state', rollupStateRecords(state)),
+    replay(query) {
+      return replayFrames(store, parseQuery.replay(query));
+    },
+    async statusChanges(query) {
+      const v = parseQuery.window(query);
+      const p1: (string | number | bigint)[] = [
+        BigInt(v.from - STATUS_LOOKBACK_MS),
+        BigInt(v.from),
+      ];
+      const initial = await read(
+        `SELECT "lampId", state, ts FROM "status"${where(['ts >= $1', 'ts < $2', ...filterSql(v, p1)])} ` +
+          'QUALIFY row_number() OVER (PARTITION BY "lampId" ORDER BY ts DESC) = 1 ORDER BY "lampId"',
+        p1,
+      );
+      const p2: (string | number | bigint)[] = [BigInt(v.from), BigInt(v.to)];
+      const changes = await read(
+        `SELECT "lampId", state, ts FROM "status"${where(['ts >= $1', 'ts < $2', ...filterSql(v, p2)])} ` +
+          `ORDER BY ts, "lampId" LIMIT ${v.limit}`,
+        p2,
+      );
+      return {
+        initial: initial as { lampId: string; state: string; ts: number }[],
+        changes: changes as { lampId: string; state: string; ts: number }[],
+      };
+    },
+    async deleteBefore(source, cutoff) {
+      const table = sourceTable(source);
+      if (!Number.isSafeInteger(cutoff)) throw new StoreError('cutoff is not an integer', false);
+      await serial(async () => {
+        try {
+          await conn.run(`DELETE FROM ${q(table)} WHERE ts < $1`, [BigInt(cutoff)]);
+          // Give the freed blocks back to the file (DuckDB reuses them after a checkpoint).
+          await conn.run('CHECKPOINT');
+        } catch (err) {
+          throw toStoreError(err, `DuckDB retention ${table}`);
         }
-        s.points.push({ t: r.t as number, value: (r.value as number | undefined) ?? null });
-      }
-      return [...byLamp.values()];
+      });
+    },
+    async history(query) {
+      return composedHistory(store, parseQuery.history(query));
     },
     async energy(query) {
-      const v = parseQuery.energy(query);
-      const params: (string | number | bigint)[] = [BigInt(v.from), BigInt(v.to)];
-      const key = { lamp: '"lampId"', segment: '"segmentId"', vendor: '"vendorId"' }[v.groupBy];
-      const rows = await read(
-        `SELECT key, sum(kWh) AS kWh FROM (SELECT ${key} AS key, max("activeEnergy") - min("activeEnergy") AS kWh` +
-          ` FROM "telemetry"${where(['ts >= $1', 'ts < $2', ...filterSql(v, params)])} GROUP BY "lampId", ${key})` +
-          ' GROUP BY key ORDER BY key',
-        params,
-      );
-      return rows.map((r) => ({ key: r.key as string, kWh: Number(r.kWh ?? 0) })) as EnergyRow[];
+      return composedEnergy(store, parseQuery.energy(query));
     },
     async events(query) {
       const v = parseQuery.window(query);
@@ -263,4 +342,5 @@ export async function createDuckdbStore(opts: DuckdbStoreOptions): Promise<Store
       });
     },
   };
+  return store;
 }

@@ -7,8 +7,7 @@ import { HttpError, InfluxDB, setLogger } from '@influxdata/influxdb-client';
 import type { Alarm } from '../../contract/alarms.ts';
 import {
   type EncodedRecords,
-  type EnergyRow,
-  type HistorySeries,
+  type PartialRow,
   type Store,
   type StoredEvent,
   type StoredTelemetry,
@@ -16,6 +15,8 @@ import {
   type WriteKind,
 } from '../port.ts';
 import { parseQuery } from '../queries.ts';
+import { replayFrames } from '../replay.ts';
+import { composedEnergy, composedHistory } from '../rollup.ts';
 import {
   compact,
   encodeLines,
@@ -24,12 +25,24 @@ import {
   type PrefixCache,
 } from '../schema.ts';
 import {
+  fromLastStateRows,
+  ROLLUP_TABLE,
+  rollupStateFromRows,
+  rollupStateRecords,
+  STATUS_LOOKBACK_MS,
+  sourceTable,
+  toLastStateRecords,
+} from '../storedRows.ts';
+import {
   alarmsQuery,
-  energyQuery,
+  deleteBeforeQuery,
   eventsQuery,
-  historyQuery,
+  lastStateQuery,
   latestQuery,
+  partialsQuery,
   quoteIdent,
+  statusBeforeQuery,
+  statusChangesQuery,
 } from './influxql.ts';
 import { v1Transport } from './transport.ts';
 
@@ -305,7 +318,7 @@ export async function createInfluxStore(opts: InfluxStoreOptions): Promise<Store
     return bodies.length > 0 ? writeBodies(bodies) : Promise.resolve();
   };
 
-  return {
+  const store: Store = {
     kind: 'influxdb',
     writeTelemetry: (points) => write('telemetry', points),
     writeEvents: (events) => write('event', events),
@@ -315,35 +328,61 @@ export async function createInfluxStore(opts: InfluxStoreOptions): Promise<Store
     encode,
     writeEncoded,
 
-    async latest(filter) {
-      const series = await query(latestQuery(parseQuery.filter(filter)));
+    async latest(filter, window) {
+      const w = window ? parseQuery.window({ ...window }) : undefined;
+      const series = await query(latestQuery(parseQuery.filter(filter), w));
       return series.flatMap(rows) as unknown as StoredTelemetry[];
     },
+    async lastState(filter) {
+      const series = await query(lastStateQuery(parseQuery.filter(filter)));
+      return fromLastStateRows(series.flatMap(rows));
+    },
+    writeLastState: (readings) => write('last_state', toLastStateRecords(readings) as never),
+    async partials(q) {
+      const v = parseQuery.partials(q);
+      const series = await query(partialsQuery(v));
+      const out: PartialRow[] = [];
+      for (const s of series)
+        for (const row of rows(s)) {
+          // Without time buckets InfluxQL answers time 0: the one bucket starts at `from`.
+          if (v.bucketMs === undefined) row.ts = v.from;
+          out.push(row as PartialRow);
+        }
+      return out;
+    },
+    writeRollups: (resolution, records) => write(ROLLUP_TABLE[resolution], records),
+    async rollupState() {
+      return rollupStateFromRows((await query('SELECT * FROM "rollup_state"')).flatMap(rows));
+    },
+    writeRollupState: (state) =>
+      write('rollup_state', rollupStateRecords(state) as { ts: number }[]),
+    replay(q) {
+      return replayFrames(store, parseQuery.replay(q));
+    },
+    async statusChanges(q) {
+      const v = parseQuery.window(q);
+      const before = await query(statusBeforeQuery(v, v.from - STATUS_LOOKBACK_MS));
+      const changes = await query(statusChangesQuery(v));
+      type Change = { lampId: string; state: string; ts: number };
+      return {
+        initial: before.flatMap(rows) as Change[],
+        changes: changes.flatMap(rows) as Change[],
+      };
+    },
+    async deleteBefore(source, cutoff) {
+      if (version.major !== 1)
+        throw new StoreError(
+          `InfluxDB ${version.raw} has no InfluxQL DELETE: set the bucket's (2.x) or database's (3.x) retention instead`,
+          false,
+        );
+      const m = sourceTable(source);
+      await query(deleteBeforeQuery(m, cutoff), 'POST');
+    },
     async history(q) {
-      const series = await query(historyQuery(parseQuery.history(q)));
-      const out: HistorySeries[] = series.map((s) => ({
-        lampId: s.tags?.lampId ?? '',
-        points: s.values.map((v) => ({
-          t: v[0] as number,
-          value: (v[1] as number | null) ?? null,
-        })),
-      }));
-      return out
-        .filter((s) => s.points.length > 0)
-        .sort((a, b) => a.lampId.localeCompare(b.lampId));
+      return composedHistory(store, parseQuery.history(q));
     },
     async energy(q) {
-      const valid = parseQuery.energy(q);
-      const series = await query(energyQuery(valid));
-      const tagOf = { lamp: 'lampId', segment: 'segmentId', vendor: 'vendorId' } as const;
-      const sums = new Map<string, number>();
-      for (const s of series) {
-        const key = s.tags?.[tagOf[valid.groupBy]] ?? '';
-        const kWh = Number(s.values[0]?.[1] ?? 0);
-        sums.set(key, (sums.get(key) ?? 0) + kWh);
-      }
-      const out: EnergyRow[] = [...sums].map(([key, kWh]) => ({ key, kWh }));
-      return out.sort((a, b) => a.key.localeCompare(b.key));
+      return composedEnergy(store, parseQuery.energy(q));
     },
     async events(q) {
       const series = await query(eventsQuery(parseQuery.window(q)));
@@ -365,4 +404,5 @@ export async function createInfluxStore(opts: InfluxStoreOptions): Promise<Store
       for (const w of writers) await w.chain;
     },
   };
+  return store;
 }

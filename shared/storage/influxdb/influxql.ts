@@ -4,14 +4,17 @@
  * so no request string is ever pasted into a query.
  */
 
+import type { PartialStat } from '../port.ts';
 import type {
   ValidAlarmQuery,
   ValidEnergy,
   ValidFilter,
   ValidHistory,
+  ValidPartials,
   ValidWindow,
 } from '../queries.ts';
-import { SCHEMA } from '../schema.ts';
+import { SCHEMA, statColumn } from '../schema.ts';
+import { sourceTable } from '../storedRows.ts';
 
 /** A double-quoted identifier; `"` and `\` escaped (InfluxQL spec: identifiers). */
 export function quoteIdent(name: string): string {
@@ -59,8 +62,68 @@ const windowClauses = (q: { from: number; to: number }) => [
 ];
 
 /** Newest row of each lamp: one series per lamp, ordered newest first, one row each. */
-export function latestQuery(filter: ValidFilter): string {
-  return `SELECT * FROM "telemetry"${where(filterClauses(filter))} GROUP BY "lampId" ORDER BY time DESC LIMIT 1`;
+export function latestQuery(filter: ValidFilter, window?: { from: number; to: number }): string {
+  const clauses = [...(window ? windowClauses(window) : []), ...filterClauses(filter)];
+  return `SELECT * FROM "telemetry"${where(clauses)} GROUP BY "lampId" ORDER BY time DESC LIMIT 1`;
+}
+
+/** Every lamp's last_state point(s); one per lamp tag set, all at time 0. */
+export function lastStateQuery(filter: ValidFilter): string {
+  return `SELECT * FROM "last_state"${where(filterClauses(filter))}`;
+}
+
+/** Raw statistics of a field, as PartialsQuery defines them. */
+const RAW_STAT: Record<PartialStat, string> = {
+  sum: 'sum',
+  n: 'count',
+  min: 'min',
+  max: 'max',
+  last: 'last',
+};
+
+/**
+ * The aggregate read: per lamp tag set and bucket, `<field>_<stat>` columns. From a rollup, the
+ * statistic of its own column (a count `n` is summed). Every column comes from the schema.
+ */
+export function partialsQuery(q: ValidPartials): string {
+  const raw = q.source === 'raw';
+  const m = sourceTable(q.source);
+  const exprs: string[] = [];
+  for (const f of q.fields)
+    for (const st of q.stats) {
+      const alias = quoteIdent(statColumn(f, st));
+      exprs.push(
+        raw
+          ? `${RAW_STAT[st]}(${column(m, f)}) AS ${alias}`
+          : `${st === 'n' ? 'sum' : st}(${column(m, statColumn(f, st))}) AS ${alias}`,
+      );
+    }
+  if (q.count) exprs.push(raw ? 'count("seq") AS "count"' : 'sum("count") AS "count"');
+  const time = q.bucketMs === undefined ? '' : `time(${timeLiteral(q.bucketMs)}), `;
+  return (
+    `SELECT ${exprs.join(', ')} FROM ${quoteIdent(m)}${where([...windowClauses(q), ...filterClauses(q)])}` +
+    ` GROUP BY ${time}"lampId", "modelId", "segmentId", "vendorId"${time ? ' fill(none)' : ''}`
+  );
+}
+
+/** Each lamp's newest status in [from, to): its state when a window starts at `to`. */
+export function statusBeforeQuery(q: ValidWindow, lookFrom: number): string {
+  return (
+    `SELECT "state" FROM "status"${where([...windowClauses({ from: lookFrom, to: q.from }), ...filterClauses(q)])}` +
+    ' GROUP BY "lampId" ORDER BY time DESC LIMIT 1'
+  );
+}
+
+export function statusChangesQuery(q: ValidWindow): string {
+  return (
+    `SELECT "lampId", "state" FROM "status"${where([...windowClauses(q), ...filterClauses(q)])}` +
+    ` ORDER BY time ASC LIMIT ${q.limit}`
+  );
+}
+
+/** Retention by delete (1.x): every point of one measurement before `cutoff`. */
+export function deleteBeforeQuery(measurement: keyof typeof SCHEMA, cutoff: number): string {
+  return `DELETE FROM ${quoteIdent(measurement)} WHERE time < ${timeLiteral(cutoff)}`;
 }
 
 export function historyQuery(q: ValidHistory): string {

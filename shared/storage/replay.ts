@@ -1,0 +1,122 @@
+/**
+ * Replay: every lamp's level, power and state at each step of a window, for the map to play a
+ * night back. Built on `partials` (the last reading of each step, from raw or rollups as
+ * `planPieces` allows) and the status history; produced chunk by chunk, so a night at 10 s
+ * (4,320 steps of 280 lamps) is never held whole. `replayNdjson` turns frames into the
+ * gateway's streamed format (documented in docs/storage.md).
+ */
+import type { ReplayFrame, Store } from './port.ts';
+import type { ValidReplay } from './queries.ts';
+import { bucketStart, QUERY_LIMITS } from './queries.ts';
+import { type Acc, emptyAcc, mergeInto, planPieces } from './rollup.ts';
+
+/** Steps read from the store at once. */
+export const REPLAY_CHUNK_STEPS = 360;
+
+type Reads = Pick<Store, 'partials' | 'rollupState' | 'statusChanges'>;
+
+export async function* replayFrames(
+  store: Reads,
+  v: ValidReplay,
+  chunkSteps = REPLAY_CHUNK_STEPS,
+): AsyncGenerator<ReplayFrame[]> {
+  const { from: _f, to: _t, stepMs: _s, ...lampFilter } = v;
+  const state = await store.rollupState();
+  const status = await store.statusChanges({
+    ...lampFilter,
+    from: v.from,
+    to: v.to,
+    limit: QUERY_LIMITS.maxRows,
+  });
+  let change = 0;
+  let first = true;
+  const start = bucketStart(v.from, v.stepMs);
+  for (let cs = start; cs < v.to; cs += chunkSteps * v.stepMs) {
+    const ce = Math.min(v.to, cs + chunkSteps * v.stepMs);
+    const frames: ReplayFrame[] = [];
+    for (let t = cs; t < ce; t += v.stepMs) frames.push({ t, level: {}, power: {}, state: {} });
+    const accs = new Map<string, { level: Acc; power: Acc }>();
+    for (const p of planPieces(Math.max(cs, v.from), ce, state, v.stepMs)) {
+      const rows = await store.partials({
+        ...lampFilter,
+        source: p.source,
+        from: p.from,
+        to: p.to,
+        bucketMs: v.stepMs,
+        fields: ['actualLevel', 'activePower'],
+        stats: ['last'],
+      });
+      for (const row of rows) {
+        const key = `${row.lampId}\u0000${row.ts}`;
+        let acc = accs.get(key);
+        if (!acc) {
+          acc = { level: emptyAcc(), power: emptyAcc() };
+          accs.set(key, acc);
+        }
+        mergeInto(acc.level, row, 'actualLevel');
+        mergeInto(acc.power, row, 'activePower');
+      }
+    }
+    for (const [key, acc] of accs) {
+      const [lampId, ts] = key.split('\u0000') as [string, string];
+      const frame = frames[(Number(ts) - cs) / v.stepMs];
+      if (!frame) continue;
+      if (acc.level.last !== undefined) frame.level[lampId] = acc.level.last;
+      if (acc.power.last !== undefined) frame.power[lampId] = acc.power.last;
+    }
+    const head = frames[0];
+    if (first && head) {
+      for (const s of status.initial) head.state[s.lampId] = s.state;
+      first = false;
+    }
+    for (const frame of frames) {
+      for (; change < status.changes.length; change++) {
+        const c = status.changes[change];
+        if (!c || c.ts >= frame.t + v.stepMs) break;
+        frame.state[c.lampId] = c.state;
+      }
+    }
+    yield frames;
+  }
+}
+
+/**
+ * The streamed replay format, one JSON object a line (NDJSON):
+ * - `{"type":"replay","from","to","stepMs","fields":["level","power"]}` first;
+ * - `{"type":"lamps","add":[...]}` before a frame that needs lamps not named yet: the lamp
+ *   index grows, never changes (lamp i is the i-th id added);
+ * - `{"type":"frame","t","level":[...],"power":[...],"state":{"<index>":"online"}}` per step,
+ *   arrays by lamp index (null: no reading in the step; hold the previous value), `state` only
+ *   where it changed (the first frame carries each lamp's state at `from`);
+ * - `{"type":"end","frames":n}` last.
+ */
+export async function* replayNdjson(
+  v: Pick<ValidReplay, 'from' | 'to' | 'stepMs'>,
+  chunks: AsyncIterable<ReplayFrame[]>,
+): AsyncGenerator<string> {
+  yield `${JSON.stringify({ type: 'replay', from: v.from, to: v.to, stepMs: v.stepMs, fields: ['level', 'power'] })}\n`;
+  const index = new Map<string, number>();
+  let frames = 0;
+  for await (const chunk of chunks) {
+    const add: string[] = [];
+    for (const f of chunk)
+      for (const id of [...Object.keys(f.level), ...Object.keys(f.power), ...Object.keys(f.state)])
+        if (!index.has(id)) {
+          index.set(id, index.size);
+          add.push(id);
+        }
+    let out = add.length > 0 ? `${JSON.stringify({ type: 'lamps', add })}\n` : '';
+    for (const f of chunk) {
+      const level: (number | null)[] = new Array(index.size).fill(null);
+      const power: (number | null)[] = new Array(index.size).fill(null);
+      const state: Record<string, string> = {};
+      for (const [id, x] of Object.entries(f.level)) level[index.get(id) as number] = x;
+      for (const [id, x] of Object.entries(f.power)) power[index.get(id) as number] = x;
+      for (const [id, x] of Object.entries(f.state)) state[String(index.get(id))] = x;
+      out += `${JSON.stringify({ type: 'frame', t: f.t, level, power, state })}\n`;
+      frames++;
+    }
+    yield out;
+  }
+  yield `${JSON.stringify({ type: 'end', frames })}\n`;
+}
