@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { BROKER_DEFAULTS } from '../services/broker/config.ts';
-import { deriveDevicePassword } from '../shared/auth/deviceCredentials.ts';
+import { type ServiceRole, servicePassword } from '../shared/auth/serviceAccounts.ts';
 import { topics } from '../shared/contract/index.ts';
 import { loadRegistry } from '../shared/registry/index.ts';
 import { startMosquitto } from '../test/helpers/mosquitto.ts';
@@ -56,9 +56,9 @@ async function startOurBroker(): Promise<Target> {
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await waitForPort(port, '127.0.0.1', 400, 25);
-  const svc = (role: string) => ({
+  const svc = (role: ServiceRole) => ({
     username: role,
-    password: deriveDevicePassword(labSecret, `svc:${role}`),
+    password: servicePassword(role, labSecret),
     clientId: `bench-${role}`,
   });
   return {

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { deriveDevicePassword } from '../shared/auth/deviceCredentials.ts';
+import { type ServiceRole, servicePassword } from '../shared/auth/serviceAccounts.ts';
 import type { Telemetry } from '../shared/contract/telemetry.ts';
 import { filters, topics } from '../shared/contract/topics.ts';
 import { loadRegistry } from '../shared/registry/index.ts';
@@ -54,9 +54,9 @@ const WINDOW = 1_000;
 const registry = loadRegistry();
 const progress = (msg: string) => console.error(`  [ingest] ${msg}`);
 const labSecret = randomBytes(16).toString('hex');
-const svc = (role: string, clientId = `bench-${role}`): IClientOptions => ({
+const svc = (role: ServiceRole, clientId = `bench-${role}`): IClientOptions => ({
   username: role,
-  password: deriveDevicePassword(labSecret, `svc:${role}`),
+  password: servicePassword(role, labSecret),
   clientId,
   protocolVersion: 4,
   reconnectPeriod: 0,

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { ServiceUsernameEnvShape } from '../shared/auth/serviceAccounts.ts';
+import { InventoryEnvShape } from '../shared/bootstrap/inventory.ts';
 import { env, loadConfig } from '../shared/config.ts';
 import { FAULT_KINDS } from './faults.ts';
 
@@ -34,13 +36,12 @@ export const SimulatorEnv = z.object({
     .oneOf(['device', 'service'], 'device')
     .pipe(z.enum(['device', 'service'])),
   /** Service account, used with SIMULATOR_CREDENTIALS=service (client id stays the device id). */
-  SIMULATOR_MQTT_USERNAME: env.string('simulator'),
-  /** Defaults to deriveDevicePassword(LAB_SECRET, 'svc:simulator'). */
+  SIMULATOR_MQTT_USERNAME: ServiceUsernameEnvShape.SIMULATOR_MQTT_USERNAME,
+  /** Defaults to servicePassword('simulator', LAB_SECRET), whatever the username. */
   SIMULATOR_MQTT_PASSWORD: env.optionalString(),
   LAB_SECRET: env.optionalString(),
-  /** Lamp inventory (CSV or GeoJSON); the shipped approximate DOLL route when unset. */
-  INVENTORY_PATH: env.optionalString(),
-  CATALOG_PATH: env.optionalString(),
+  /** The inventory: INVENTORY_PATH, else one uploaded through the gateway, else the shipped route. */
+  ...InventoryEnvShape,
   SIMULATOR_MODE: env
     .oneOf(['lamp', 'segment'], SIMULATOR_DEFAULTS.mode)
     .pipe(z.enum(['lamp', 'segment'])),

@@ -3,9 +3,10 @@
  * simulated device, shows a live status line on a terminal, stops cleanly on SIGINT/SIGTERM.
  */
 import { createInterface } from 'node:readline';
+import { loadServiceRegistry } from '../shared/bootstrap/inventory.ts';
+import { requireSecret } from '../shared/bootstrap/secrets.ts';
 import { ConfigError } from '../shared/config.ts';
 import { createLogger } from '../shared/log.ts';
-import { loadRegistry } from '../shared/registry/index.ts';
 import { stopOnSignal } from '../shared/service.ts';
 import { HELP, parseCli, statusLine } from './cli.ts';
 import { loadSimulatorConfig } from './config.ts';
@@ -24,14 +25,13 @@ if (cli.help) {
 let sim: RunningSimulator | undefined;
 try {
   const config = loadSimulatorConfig({ ...process.env, ...cli.env });
-  const needsSecret = config.SIMULATOR_CREDENTIALS === 'device' || !config.SIMULATOR_MQTT_PASSWORD;
-  if (needsSecret && !config.LAB_SECRET) {
-    throw new ConfigError('simulator', [
-      "LAB_SECRET=unset: device passwords derive from it; use the broker's LAB_SECRET (npm start generates one in-process)",
-    ]);
-  }
+  // Each device's password derives from the lab secret; only the service account can do without.
+  requireSecret('simulator', config.LAB_SECRET, {
+    'SIMULATOR_CREDENTIALS=service with SIMULATOR_MQTT_PASSWORD':
+      config.SIMULATOR_CREDENTIALS === 'service' && config.SIMULATOR_MQTT_PASSWORD,
+  });
   const log = createLogger('simulator', config.LOG_LEVEL);
-  const registry = loadRegistry(config.INVENTORY_PATH, config.CATALOG_PATH);
+  const registry = loadServiceRegistry(config);
   sim = await startSimulator(config, { registry, log, labSecret: config.LAB_SECRET ?? '' });
   const running = sim;
   if (process.stderr.isTTY) {

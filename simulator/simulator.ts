@@ -2,6 +2,7 @@
  * `startSimulator`: the route simulator as a service the lab (or main.ts) starts in-process.
  */
 import { deriveDevicePassword } from '../shared/auth/deviceCredentials.ts';
+import { mqttPasswordOf } from '../shared/auth/serviceAccounts.ts';
 import { LIMITS } from '../shared/contract/index.ts';
 import type { Logger } from '../shared/log.ts';
 import type { Registry } from '../shared/registry/index.ts';
@@ -105,7 +106,7 @@ export async function startSimulator(
 
   let published = 0;
   const servicePassword =
-    config.SIMULATOR_MQTT_PASSWORD ?? deriveDevicePassword(deps.labSecret, 'svc:simulator');
+    mqttPasswordOf('simulator', config.SIMULATOR_MQTT_PASSWORD, deps.labSecret) ?? '';
   // Early lamps are subscribed (and may get commands) while later ones still connect, before
   // startTransport returns: their answers wait here until the transport is there.
   let transport: Awaited<ReturnType<typeof startTransport>> | undefined;

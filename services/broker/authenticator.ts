@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { deriveDevicePassword } from '../../shared/auth/deviceCredentials.ts';
+import { servicePassword } from '../../shared/auth/serviceAccounts.ts';
 import { type CredentialFile, sameSecret, verifySecret } from './credentials.ts';
 import {
   type Claim,
@@ -50,7 +51,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       const explicit = options.servicePasswords[claim.identity.role];
       if (explicit !== undefined) return sameSecret(password, explicit) ? claim : bad;
       if (options.acceptDerived && options.labSecret) {
-        return sameSecret(password, deriveDevicePassword(options.labSecret, claim.account))
+        return sameSecret(password, servicePassword(claim.identity.role, options.labSecret))
           ? claim
           : bad;
       }

@@ -11,10 +11,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deriveDevicePassword } from '../../shared/auth/deviceCredentials.ts';
-import { loadRegistry } from '../../shared/registry/index.ts';
+import {
+  mqttPasswordOf,
+  roleOfUsername,
+  type ServiceRole,
+  serviceUsernames,
+} from '../../shared/auth/serviceAccounts.ts';
+import { loadServiceRegistry } from '../../shared/bootstrap/inventory.ts';
+import { loadBrokerConfig } from './config.ts';
 import { issue, readCredentials, revoke, writeCredentials } from './credentials.ts';
 import { mosquittoAcl, mosquittoPasswords } from './mosquittoExport.ts';
-import { SERVICE_ROLES } from './policy.ts';
 
 const USAGE = `usage: cli.ts <issue|revoke|list|issue-all> [deviceId] [--file PATH] [--segment ID]
        cli.ts mosquitto --out DIR     (needs LAB_SECRET; <ROLE>_MQTT_PASSWORD override service passwords)
@@ -27,16 +33,27 @@ function exportMosquitto(out: string): number {
     console.error('mosquitto: LAB_SECRET is required (device passwords are derived from it)');
     return 2;
   }
-  const registry = loadRegistry(process.env.INVENTORY_PATH, process.env.CATALOG_PATH);
+  // The broker's own variables: the same inventory and service usernames as the services.
+  const config = loadBrokerConfig();
+  const registry = loadServiceRegistry(config);
+  const usernames = serviceUsernames(config);
+  const explicit: Record<ServiceRole, string | undefined> = {
+    processor: config.PROCESSOR_MQTT_PASSWORD,
+    gateway: config.GATEWAY_MQTT_PASSWORD,
+    simulator: config.SIMULATOR_MQTT_PASSWORD,
+    admin: config.ADMIN_MQTT_PASSWORD,
+  };
   const passwordOf = (user: string) => {
-    const explicit = process.env[`${user.toUpperCase()}_MQTT_PASSWORD`];
-    const role = (SERVICE_ROLES as readonly string[]).includes(user);
-    if (role && explicit) return explicit;
-    return deriveDevicePassword(labSecret, role ? `svc:${user}` : user);
+    const role = roleOfUsername(usernames, user);
+    return role
+      ? (mqttPasswordOf(role, explicit[role], labSecret) as string)
+      : deriveDevicePassword(labSecret, user);
   };
   mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'acl'), mosquittoAcl(registry), { mode: 0o600 });
-  writeFileSync(join(out, 'passwd'), mosquittoPasswords(registry, passwordOf), { mode: 0o600 });
+  writeFileSync(join(out, 'acl'), mosquittoAcl(registry, usernames), { mode: 0o600 });
+  writeFileSync(join(out, 'passwd'), mosquittoPasswords(registry, passwordOf, usernames), {
+    mode: 0o600,
+  });
   console.log(`wrote ${join(out, 'acl')} and ${join(out, 'passwd')}`);
   return 0;
 }
@@ -61,7 +78,7 @@ async function main(args: string[]): Promise<number> {
     console.error(USAGE);
     return 2;
   }
-  const registry = loadRegistry(process.env.INVENTORY_PATH, process.env.CATALOG_PATH);
+  const registry = loadServiceRegistry(loadBrokerConfig());
   const known = (id: string) =>
     registry.lamp(id) !== undefined || registry.segments.some((s) => s.controllerId === id);
   let file = readCredentials(path);

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { ServiceUsernameEnvShape } from '../../shared/auth/serviceAccounts.ts';
+import { InventoryEnvShape } from '../../shared/bootstrap/inventory.ts';
 import { env, loadConfig } from '../../shared/config.ts';
 import { LIMITS } from '../../shared/contract/index.ts';
 
@@ -67,13 +69,14 @@ export const BrokerEnv = z.object({
   /** Accept passwords derived from LAB_SECRET (lab and simulator). Set false in production. */
   BROKER_ACCEPT_DERIVED: env.bool(true),
   LAB_SECRET: env.optionalString(),
+  /** The usernames each service role logs in with; the services read the same variables. */
+  ...ServiceUsernameEnvShape,
   /** Service-account passwords; when unset, derived from LAB_SECRET (if derivation is on). */
   PROCESSOR_MQTT_PASSWORD: env.optionalString(),
   GATEWAY_MQTT_PASSWORD: env.optionalString(),
   SIMULATOR_MQTT_PASSWORD: env.optionalString(),
   ADMIN_MQTT_PASSWORD: env.optionalString(),
-  INVENTORY_PATH: env.optionalString(),
-  CATALOG_PATH: env.optionalString(),
+  ...InventoryEnvShape,
   LOG_LEVEL: env.logLevel(),
 });
 export type BrokerConfig = z.infer<typeof BrokerEnv>;

@@ -10,6 +10,12 @@ import {
   segmentLookup,
 } from '../../shared/auth/deviceRule.ts';
 import {
+  DEFAULT_SERVICE_USERNAMES,
+  roleOfUsername,
+  type ServiceRole,
+  type ServiceUsernames,
+} from '../../shared/auth/serviceAccounts.ts';
+import {
   maxBytesFor,
   type ParsedTopic,
   parseTopic,
@@ -18,8 +24,7 @@ import {
 } from '../../shared/contract/index.ts';
 import type { Registry } from '../../shared/registry/index.ts';
 
-export const SERVICE_ROLES = ['processor', 'gateway', 'simulator', 'admin'] as const;
-export type ServiceRole = (typeof SERVICE_ROLES)[number];
+export { SERVICE_ROLES, type ServiceRole } from '../../shared/auth/serviceAccounts.ts';
 
 export type Identity =
   | { kind: 'lamp'; id: string }
@@ -53,8 +58,10 @@ export type Decision = { ok: true } | { ok: false; reason: RefusalReason; detail
 const ALLOW: Decision = { ok: true };
 const refuse = (reason: RefusalReason, detail: string): Decision => ({ ok: false, reason, detail });
 
-/** The devices the broker knows, indexed once from the registry. */
+/** The devices the broker knows, indexed once from the registry, and the service accounts. */
 export interface Directory {
+  /** The role a username logs in as (`<ROLE>_MQTT_USERNAME`), undefined for a device. */
+  serviceRole(username: string): ServiceRole | undefined;
   isLamp(id: string): boolean;
   controller(id: string): { segmentId: string } | undefined;
   isSegment(id: string): boolean;
@@ -63,10 +70,14 @@ export interface Directory {
   segmentOf: SegmentOf;
 }
 
-export function createDirectory(registry: Registry): Directory {
+export function createDirectory(
+  registry: Registry,
+  usernames: ServiceUsernames = DEFAULT_SERVICE_USERNAMES,
+): Directory {
   const controllers = new Map(registry.segments.map((s) => [s.controllerId, { segmentId: s.id }]));
   const segments = new Set(registry.segments.map((s) => s.id));
   return {
+    serviceRole: (username) => roleOfUsername(usernames, username),
     isLamp: (id) => registry.lamp(id) !== undefined,
     controller: (id) => controllers.get(id),
     isSegment: (id) => segments.has(id),
@@ -90,7 +101,7 @@ export type Claim =
 
 /**
  * The identity a CONNECT claims, before its password is checked. `account` names the secret to
- * check: the device id, or `svc:<role>` for a service account.
+ * check: the device id, or `svc:<role>` for a service account (whatever its username).
  */
 export function claimIdentity(
   attempt: ConnectAttempt,
@@ -105,7 +116,7 @@ export function claimIdentity(
   if (!attempt.hasPassword) {
     return { ok: false, reason: 'bad_credentials', detail: 'no password', returnCode: 4 };
   }
-  const role = SERVICE_ROLES.find((r) => r === username);
+  const role = directory.serviceRole(username);
   if (role) {
     // A service taking a device's client id would take over that device's session.
     if (directory.isDevice(clientId)) {

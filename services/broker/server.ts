@@ -3,6 +3,8 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Aedes, type AedesOptions } from 'aedes';
+import { serviceUsernames, usernameProblems } from '../../shared/auth/serviceAccounts.ts';
+import { ConfigError } from '../../shared/config.ts';
 import type { Logger } from '../../shared/log.ts';
 import type { Registry } from '../../shared/registry/index.ts';
 import type { RunningService } from '../../shared/service.ts';
@@ -57,7 +59,10 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
   if (Boolean(config.BROKER_TLS_CERT_PATH) !== Boolean(config.BROKER_TLS_KEY_PATH)) {
     throw new Error('TLS needs both BROKER_TLS_CERT_PATH and BROKER_TLS_KEY_PATH');
   }
-  const directory = createDirectory(deps.registry);
+  const usernames = serviceUsernames(config);
+  const directory = createDirectory(deps.registry, usernames);
+  const clashes = usernameProblems(usernames, directory.isDevice);
+  if (clashes.length > 0) throw new ConfigError('broker', clashes);
 
   let credentials: CredentialFile = emptyCredentials();
   const credentialsPath = config.BROKER_CREDENTIALS_PATH;

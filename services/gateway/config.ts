@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { ServiceUsernameEnvShape } from '../../shared/auth/serviceAccounts.ts';
+import { DEFAULT_GATEWAY_DATA_DIR, InventoryEnvShape } from '../../shared/bootstrap/inventory.ts';
 import { env, loadConfig } from '../../shared/config.ts';
 import { StoreEnv } from '../../shared/storage/config.ts';
 import { AUDIT_DEFAULTS } from './audit/AuditLog.ts';
@@ -7,7 +9,7 @@ import { AUDIT_DEFAULTS } from './audit/AuditLog.ts';
 export const GATEWAY_DEFAULTS = {
   port: 8080,
   mqttUrl: 'mqtt://127.0.0.1:1883',
-  dataDir: './data/gateway',
+  dataDir: DEFAULT_GATEWAY_DATA_DIR,
   /** How long a lamp has to acknowledge a command before the gateway resends it. */
   commandTimeoutMs: 3_000,
   /** Resends after the first attempt; the command then counts as timed out for that lamp. */
@@ -47,18 +49,17 @@ export const GatewayEnv = z.object({
   PORT: env.port(GATEWAY_DEFAULTS.port),
   /** Address to listen on. */
   HOST: env.string('127.0.0.1'),
-  /** Lamp inventory (CSV or GeoJSON); the shipped approximate DOLL route when unset. */
-  INVENTORY_PATH: env.optionalString(),
-  /** Luminaire catalog JSON; the shipped catalog when unset. */
-  CATALOG_PATH: env.optionalString(),
+  /**
+   * The inventory: INVENTORY_PATH, else one uploaded through the gateway, else the shipped
+   * route. GATEWAY_DATA_DIR (users, tokens, programs, audit log, uploaded inventory) is here too.
+   */
+  ...InventoryEnvShape,
   LOG_LEVEL: env.logLevel(),
   MQTT_URL: env.url(GATEWAY_DEFAULTS.mqttUrl),
-  GATEWAY_MQTT_USERNAME: env.string('gateway'),
-  /** Defaults to deriveDevicePassword(LAB_SECRET, 'svc:gateway'). */
+  GATEWAY_MQTT_USERNAME: ServiceUsernameEnvShape.GATEWAY_MQTT_USERNAME,
+  /** Defaults to servicePassword('gateway', LAB_SECRET), whatever the username. */
   GATEWAY_MQTT_PASSWORD: env.optionalString(),
   LAB_SECRET: env.optionalString(),
-  /** Users, tokens, programs and the audit log live here as JSON / JSONL files. */
-  GATEWAY_DATA_DIR: env.string(GATEWAY_DEFAULTS.dataDir),
   GATEWAY_COMMAND_TIMEOUT_MS: env.int(GATEWAY_DEFAULTS.commandTimeoutMs, 50, 600_000),
   GATEWAY_COMMAND_RETRIES: env.int(GATEWAY_DEFAULTS.commandRetries, 0, 10),
   GATEWAY_WS_MIN_INTERVAL_MS: env.int(GATEWAY_DEFAULTS.wsMinIntervalMs, 0, 60_000),

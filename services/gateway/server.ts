@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { deriveDevicePassword } from '../../shared/auth/deviceCredentials.ts';
 import { segmentLookup } from '../../shared/auth/deviceRule.ts';
+import { mqttPasswordOf } from '../../shared/auth/serviceAccounts.ts';
 import type { Logger } from '../../shared/log.ts';
 import type { Registry } from '../../shared/registry/index.ts';
 import type { RunningService } from '../../shared/service.ts';
@@ -114,14 +114,11 @@ export async function startGateway(
     restoreAcknowledgements(live, audit);
   }
 
-  const password =
-    config.GATEWAY_MQTT_PASSWORD ??
-    ((deps.labSecret ?? config.LAB_SECRET)
-      ? deriveDevicePassword(
-          (deps.labSecret ?? config.LAB_SECRET)!,
-          `svc:${config.GATEWAY_MQTT_USERNAME}`,
-        )
-      : undefined);
+  const password = mqttPasswordOf(
+    'gateway',
+    config.GATEWAY_MQTT_PASSWORD,
+    deps.labSecret ?? config.LAB_SECRET,
+  );
   if (password === undefined) {
     log.warn(
       'no LAB_SECRET or GATEWAY_MQTT_PASSWORD: running without MQTT (no live state, commands are not delivered)',

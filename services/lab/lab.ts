@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
+import { loadServiceRegistry } from '../../shared/bootstrap/inventory.ts';
+import { labSecretOf } from '../../shared/bootstrap/secrets.ts';
+import { openStore } from '../../shared/bootstrap/store.ts';
 import { ConfigError } from '../../shared/config.ts';
 import { createLogger, type Logger } from '../../shared/log.ts';
-import { loadRegistry, resolveInventoryPath } from '../../shared/registry/index.ts';
 import type { RunningService } from '../../shared/service.ts';
-import { createStore } from '../../shared/storage/createStore.ts';
 import type { Store } from '../../shared/storage/port.ts';
 import { loadSimulatorConfig } from '../../simulator/config.ts';
 import { scaleRegistry } from '../../simulator/fleet.ts';
@@ -58,12 +58,9 @@ export async function startLab(source: Env): Promise<RunningLab> {
   const config = loadLabConfigs(source);
   const level = config.lab.LOG_LEVEL;
   const log = createLogger('lab', level);
-  const labSecret = config.lab.LAB_SECRET ?? randomBytes(24).toString('base64url');
-  const inventory = resolveInventoryPath(
-    config.gateway.INVENTORY_PATH,
-    config.gateway.GATEWAY_DATA_DIR,
-  );
-  const base = loadRegistry(inventory, config.gateway.CATALOG_PATH);
+  const labSecret = labSecretOf(config.lab);
+  // Every service reads the same inventory variables from the one environment: one registry.
+  const base = loadServiceRegistry(config.gateway);
   // With SIMULATOR_LAMPS above the inventory the route is replicated; every service must know
   // the replicated lamps, so scale the registry once, here.
   const wanted = config.simulator.SIMULATOR_LAMPS;
@@ -78,9 +75,9 @@ export async function startLab(source: Env): Promise<RunningLab> {
     });
     services.push(broker);
     const mqttUrl = broker.url;
-    store = await createStore(config.processor);
-    const openStore = store;
-    services.push({ name: 'store', endpoints: [], stop: () => openStore.close() });
+    store = await openStore('lab', config.processor, { log: createLogger('store', level) });
+    const opened = store;
+    services.push({ name: 'store', endpoints: [], stop: () => opened.close() });
     services.push(
       await startProcessor(
         { ...config.processor, MQTT_URL: mqttUrl },

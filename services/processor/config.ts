@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { ServiceUsernameEnvShape } from '../../shared/auth/serviceAccounts.ts';
+import { InventoryEnvShape } from '../../shared/bootstrap/inventory.ts';
 import { env, loadConfig } from '../../shared/config.ts';
 import { StoreEnvShape } from '../../shared/storage/config.ts';
 
@@ -47,13 +49,15 @@ const D = PROCESSOR_DEFAULTS;
 
 export const ProcessorEnv = z.object({
   MQTT_URL: env.url(D.mqttUrl),
-  PROCESSOR_MQTT_USERNAME: env.string('processor'),
-  /** Defaults to deriveDevicePassword(LAB_SECRET, 'svc:processor'). */
+  PROCESSOR_MQTT_USERNAME: ServiceUsernameEnvShape.PROCESSOR_MQTT_USERNAME,
+  /** Defaults to servicePassword('processor', LAB_SECRET), whatever the username. */
   PROCESSOR_MQTT_PASSWORD: env.optionalString(),
   PROCESSOR_CLIENT_ID: env.string(D.clientId),
   /** Subscribe through `$share/<group>/` (Mosquitto 2, EMQX; not aedes) to share the stream. */
   PROCESSOR_SHARE_GROUP: env.optionalString(),
   LAB_SECRET: env.optionalString(),
+  /** The inventory: INVENTORY_PATH, else one uploaded through the gateway, else the shipped route. */
+  ...InventoryEnvShape,
   ...StoreEnvShape,
   SPOOL_DIR: env.string(D.spoolDir),
   PROCESSOR_BATCH_SIZE: env.int(D.batchSize, 1, 50_000),

@@ -58,21 +58,18 @@ if (isMainThread && !heapFlagSet) {
   const { ConfigError } = await import('../../shared/config.ts');
   try {
     const { createLogger } = await import('../../shared/log.ts');
-    const { loadRegistry } = await import('../../shared/registry/index.ts');
+    const { loadServiceRegistry } = await import('../../shared/bootstrap/inventory.ts');
+    const { requireSecret } = await import('../../shared/bootstrap/secrets.ts');
     const { banner, stopOnSignal } = await import('../../shared/service.ts');
     const { loadProcessorConfig } = await import('./config.ts');
     const { startProcessor } = await import('./processor.ts');
     const config = loadProcessorConfig();
-    if (!config.LAB_SECRET && !config.PROCESSOR_MQTT_PASSWORD) {
-      throw new ConfigError('processor', [
-        'LAB_SECRET and PROCESSOR_MQTT_PASSWORD are both unset: set one (npm start generates a lab secret in-process)',
-      ]);
-    }
+    requireSecret('processor', config.LAB_SECRET, {
+      PROCESSOR_MQTT_PASSWORD: config.PROCESSOR_MQTT_PASSWORD,
+    });
     const log = createLogger('processor', config.LOG_LEVEL);
-    const registry = loadRegistry(
-      process.env.INVENTORY_PATH || undefined,
-      process.env.CATALOG_PATH || undefined,
-    );
+    const registry = loadServiceRegistry(config);
+    // The store opens inside, by the one start-up policy (shared/bootstrap/store.ts).
     const processor = await startProcessor(config, { registry, log });
     console.log(banner('gadelys processor', [processor]));
     process.exit(await stopOnSignal([processor], log));

@@ -4,18 +4,17 @@
  */
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { getPosition } from 'suncalc';
-import { deriveDevicePassword } from '../../shared/auth/deviceCredentials.ts';
+import { mqttPasswordOf } from '../../shared/auth/serviceAccounts.ts';
+import { openStore } from '../../shared/bootstrap/store.ts';
 import type { Alarm } from '../../shared/contract/alarms.ts';
 import { filters, sharedFilter, topics } from '../../shared/contract/topics.ts';
 import type { Logger } from '../../shared/log.ts';
 import type { Registry } from '../../shared/registry/index.ts';
 import type { RunningService } from '../../shared/service.ts';
 import { activeAlarms } from '../../shared/storage/activeAlarms.ts';
-import { createStore } from '../../shared/storage/createStore.ts';
-import { type Store, StoreError, type WriteKind } from '../../shared/storage/port.ts';
+import type { Store, WriteKind } from '../../shared/storage/port.ts';
 import { type AlarmEngine, createAlarmEngine } from './alarms/alarmEngine.ts';
 import { PROCESSOR_DEFAULTS, type ProcessorConfig } from './config.ts';
-import { deferredStore } from './deferredStore.ts';
 import { decodeJournaled, ingest } from './ingest.ts';
 import { createProcessorMetrics, type ProcessorMetrics } from './metrics.ts';
 import { StoreWriter } from './StoreWriter.ts';
@@ -79,29 +78,20 @@ const PAUSE_CACHE_FILL = 0.95;
 /** No pause while a write has waited this long, ms (the store is stalled, not just behind). */
 const PAUSE_STALL_MS = 1_000;
 
-function mqttPassword(config: ProcessorConfig, labSecret: string | undefined): string | undefined {
-  if (config.PROCESSOR_MQTT_PASSWORD) return config.PROCESSOR_MQTT_PASSWORD;
-  return labSecret
-    ? deriveDevicePassword(labSecret, `svc:${config.PROCESSOR_MQTT_USERNAME}`)
-    : undefined;
-}
-
 export async function startProcessor(
   config: ProcessorConfig,
   deps: ProcessorDeps,
 ): Promise<RunningProcessor> {
   const { registry, log } = deps;
   const now = deps.now ?? Date.now;
-  const open = () => createStore(config, { maxLinesPerWrite: config.PROCESSOR_BATCH_SIZE * 2 });
-  let store: Store;
-  try {
-    store = deps.store ?? (await open());
-  } catch (err) {
-    // A store that is down at start must not stop ingest: journal now, store when it is back.
-    if (!(err instanceof StoreError) || !err.retryable) throw err;
-    log.warn({ err: err.message }, 'store unreachable at start; spooling until it is back');
-    store = deferredStore(config.STORE, open);
-  }
+  // A store that is down at start must not stop ingest: journal now, store when it is back
+  // (the one start-up policy, shared/bootstrap/store.ts).
+  const store =
+    deps.store ??
+    (await openStore('processor', config, {
+      log,
+      maxLinesPerWrite: config.PROCESSOR_BATCH_SIZE * 2,
+    }));
   // A store with a text wire format (InfluxDB) encodes each entry once, on arrival: the queue
   // then holds one flat string per message instead of tagged object copies until the write.
   const encode = store.encode;
@@ -238,7 +228,11 @@ export async function startProcessor(
   const options: IClientOptions = {
     clientId: config.PROCESSOR_CLIENT_ID,
     username: config.PROCESSOR_MQTT_USERNAME,
-    password: mqttPassword(config, deps.labSecret ?? config.LAB_SECRET),
+    password: mqttPasswordOf(
+      'processor',
+      config.PROCESSOR_MQTT_PASSWORD,
+      deps.labSecret ?? config.LAB_SECRET,
+    ),
     clean: false,
     protocolVersion: 4,
     reconnectPeriod: 1_000,

@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { type BrokerConfig, loadBrokerConfig } from '../../services/broker/config.ts';
 import { type RunningBroker, startBroker } from '../../services/broker/server.ts';
 import { deriveDevicePassword } from '../../shared/auth/deviceCredentials.ts';
+import { type ServiceRole, servicePassword } from '../../shared/auth/serviceAccounts.ts';
 import { type Logger, silentLogger } from '../../shared/log.ts';
 import { loadRegistry, type Registry } from '../../shared/registry/index.ts';
 
@@ -70,7 +71,7 @@ export async function startTestBroker(opts: TestBrokerOptions = {}): Promise<Tes
         return {
           clientId: `${id}-test-${process.pid}-${n}-${randomBytes(3).toString('hex')}`,
           username: id,
-          password: deriveDevicePassword(labSecret, `svc:${id}`),
+          password: servicePassword(id as ServiceRole, labSecret),
         };
       }
       return { clientId: id, username: id, password: deriveDevicePassword(labSecret, id) };

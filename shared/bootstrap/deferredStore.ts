@@ -2,8 +2,8 @@
  * A store that opens on first use and again after a failed open, so the processor starts (and
  * journals, and acknowledges) while the store is still down; the writer's retries open it later.
  */
-import { type Store, StoreError } from '../../shared/storage/port.ts';
-import { encodeLines, MEASUREMENTS, type PrefixCache } from '../../shared/storage/schema.ts';
+import { type Store, StoreError } from '../storage/port.ts';
+import { encodeLines, MEASUREMENTS, type PrefixCache } from '../storage/schema.ts';
 
 export function deferredStore(kind: Store['kind'], open: () => Promise<Store>): Store {
   let opening: Promise<Store> | undefined;
