@@ -29,7 +29,9 @@ export async function exposedMetricNames(): Promise<Set<string>> {
   for (const registry of [broker.registry, processor.registry]) {
     for (const m of await registry.getMetricsAsJSON()) {
       names.add(m.name);
-      if (m.type === 'histogram') for (const s of HISTOGRAM_SERIES) names.add(`${m.name}${s}`);
+      // Typed as an enum, reported as the text of the exposition format.
+      if (String(m.type) === 'histogram')
+        for (const s of HISTOGRAM_SERIES) names.add(`${m.name}${s}`);
     }
   }
   return names;

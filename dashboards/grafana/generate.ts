@@ -1,0 +1,21 @@
+/**
+ * Writes dashboards/grafana/dashboards/*.json from dashboards.ts (`npx tsx
+ * dashboards/grafana/generate.ts`); a test fails when the files are stale.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { GRAFANA_DASHBOARDS } from './dashboards.ts';
+import { dashboardJson } from './model.ts';
+
+export const GRAFANA_DASHBOARD_DIR = fileURLToPath(new URL('./dashboards/', import.meta.url));
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  mkdirSync(GRAFANA_DASHBOARD_DIR, { recursive: true });
+  for (const d of GRAFANA_DASHBOARDS) {
+    writeFileSync(
+      `${GRAFANA_DASHBOARD_DIR}${d.file}`,
+      `${JSON.stringify(dashboardJson(d), null, 2)}\n`,
+    );
+    console.log(`wrote ${d.file}`);
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * Three hours of the simulated route (280 lamps, segment controllers reporting every minute) with
+ * a lamp-failure episode on every lamp, a command to every lamp and its acknowledgements, and the
+ * alarms the processor would store, written through the project's own InfluxDB adapter. Every
+ * message is decoded with the shared contract first and tagged from the registry, as the
+ * processor does.
+ */
+import { tagsOf as processorTags } from '../../services/processor/ingest.ts';
+import { Alarm, decodeMessage } from '../../shared/contract/index.ts';
+import { loadRegistry } from '../../shared/registry/index.ts';
+import type { LampTags, Store } from '../../shared/storage/port.ts';
+import {
+  BUILTIN_PROGRAMS,
+  createSimClock,
+  type Outbound,
+  Simulation,
+  simLamps,
+} from '../../simulator/index.ts';
+
+/** 16:00 UTC on 15 November 2026: just after sunset at the route, lamps switching on. */
+export const LAB_START = Date.parse('2026-11-15T16:00:00Z');
+export const LAB_HOURS = 3;
+export const LAB_END = LAB_START + LAB_HOURS * 3_600_000;
+
+export interface SeededLab {
+  from: number;
+  to: number;
+  readings: number;
+  lamps: number;
+}
+
+export async function seedLab(store: Store): Promise<SeededLab> {
+  const registry = loadRegistry();
+  // The processor's own tagging, from the registry.
+  const tagsOf = (lampId: string): LampTags => {
+    const tags = processorTags(registry, lampId);
+    if (!tags) throw new Error(`simulated lamp ${lampId} is not in the registry`);
+    return tags;
+  };
+  const sim = new Simulation(
+    {
+      lamps: simLamps(registry, 7),
+      mode: 'segment',
+      clock: createSimClock(LAB_START, LAB_START, 1),
+      intervalMs: 60_000,
+      jitter: 0,
+      seed: 7,
+      program: BUILTIN_PROGRAMS.danish,
+      trafficPerHour: 60,
+    },
+    LAB_START,
+  );
+  const out: Outbound[] = [];
+  for (const via of sim.connections()) out.push(...sim.birth(via, LAB_START));
+  let readings = 0;
+  const flush = async (wall: number) => {
+    const telemetry = [];
+    const status = [];
+    const events = [];
+    const acks = [];
+    for (const o of out.splice(0)) {
+      const d = decodeMessage(o.topic, o.payload, { now: wall });
+      if (!d.ok) throw new Error(`${o.topic}: ${d.code} ${d.reason}`);
+      if (d.kind === 'batch')
+        for (const r of d.value.readings) telemetry.push({ ...r, ...tagsOf(r.lampId) });
+      else if (d.kind === 'telemetry') telemetry.push({ ...d.value, ...tagsOf(d.value.lampId) });
+      else if (d.kind === 'status') status.push({ ...d.value, ...tagsOf(d.value.lampId) });
+      else if (d.kind === 'event') events.push({ ...d.value, ...tagsOf(d.value.lampId) });
+      else if (d.kind === 'ack') acks.push({ ...d.value, ...tagsOf(d.value.lampId) });
+    }
+    readings += telemetry.length;
+    await store.writeTelemetry(telemetry);
+    await store.writeStatus(status);
+    await store.writeEvents(events);
+    await store.writeAcks(acks);
+  };
+
+  const lampIds = registry.lamps.map((l) => l.id);
+  const minute = 60_000;
+  for (let wall = LAB_START + 1_000; wall <= LAB_END; wall += 1_000) {
+    out.push(...sim.tick(wall));
+    const at = wall - LAB_START;
+    if (at === 60 * minute) sim.injectFault({ kind: 'lampFailure', target: '*', params: {} }, wall);
+    if (at === 80 * minute) sim.clearFault('*', wall, 'lampFailure');
+    if (at === 120 * minute) {
+      for (const [i, lampId] of lampIds.entries()) {
+        const cmd = {
+          commandId: `cmd-${i}`,
+          issuedAt: wall,
+          type: 'override',
+          level: 40,
+          rampMs: 2_000,
+        };
+        out.push(...sim.command(lampId, JSON.stringify(cmd), wall));
+      }
+    }
+    if (out.length >= 2_000 || wall === LAB_END) await flush(wall);
+  }
+
+  // What the processor's alarm engine stores: raised and cleared transitions, one still raised.
+  const alarm = (a: unknown) => Alarm.parse(a);
+  const failing = lampIds.slice(0, 5);
+  await store.writeAlarms([
+    ...failing.map((lampId, i) =>
+      alarm({
+        alarmId: `lampFailure:${lampId}`,
+        type: 'lampFailure',
+        state: 'raised',
+        severity: 'major',
+        lampId,
+        segmentId: tagsOf(lampId).segmentId,
+        ts: LAB_START + 61 * minute + i,
+        detail: 'commanded on, drawing standby power',
+      }),
+    ),
+    ...failing.slice(1).map((lampId, i) =>
+      alarm({
+        alarmId: `lampFailure:${lampId}`,
+        type: 'lampFailure',
+        state: 'cleared',
+        severity: 'major',
+        lampId,
+        segmentId: tagsOf(lampId).segmentId,
+        ts: LAB_START + 81 * minute + i,
+        detail: 'normal power',
+      }),
+    ),
+    alarm({
+      alarmId: `segmentSupplyLoss:${tagsOf(failing[0]!).segmentId}`,
+      type: 'segmentSupplyLoss',
+      state: 'raised',
+      severity: 'critical',
+      segmentId: tagsOf(failing[0]!).segmentId,
+      ts: LAB_START + 150 * minute,
+      detail: '12 of 20 lamps without supply',
+    }),
+  ]);
+  return { from: LAB_START, to: LAB_END, readings, lamps: lampIds.length };
+}
