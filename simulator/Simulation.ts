@@ -4,8 +4,13 @@
  * and the transport sends them. Tests drive it with a fake wall clock.
  */
 import { type LampStatus, LIMITS, type NightProgram, topics } from '../shared/contract/index.ts';
+import {
+  ambientTemperature,
+  localParts,
+  skyIlluminance,
+  sunAltitude,
+} from '../shared/programs/astro.ts';
 import { createRandom } from '../shared/random.ts';
-import { ambientTemperature, localParts, skyIlluminance, sunAltitude } from './astro.ts';
 import type { SimClock } from './clock.ts';
 import { appliedAck, type CommandContext, handleCommand } from './commands.ts';
 import { FAULT_DEFAULTS, FAULT_EVENT, type FaultKind, type FaultSpec } from './faults.ts';

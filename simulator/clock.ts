@@ -3,7 +3,7 @@
  * timestamps more than 5 minutes in its future, so a sped-up run starts in the past and, once it
  * has caught up with wall time, continues at real time. Pure: wall time is passed in.
  */
-import { addDays, localParts, sunEvent } from './astro.ts';
+import { addDays, localParts, sunEvent } from '../shared/programs/astro.ts';
 
 export interface SimClock {
   readonly startSim: number;

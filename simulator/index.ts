@@ -3,6 +3,6 @@ export * from './config.ts';
 export * from './electrical.ts';
 export * from './faults.ts';
 export * from './fleet.ts';
-export * from './programs.ts';
+export * from '../shared/programs/programs.ts';
 export * from './Simulation.ts';
 export * from './simulator.ts';

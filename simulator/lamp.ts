@@ -16,7 +16,7 @@ import {
 } from './electrical.ts';
 import { type ActiveFault, clockOffset, type FaultKind, faultyLevel } from './faults.ts';
 import type { SimLamp } from './fleet.ts';
-import { programLevel } from './programs.ts';
+import { programLevel } from '../shared/programs/programs.ts';
 
 /** Fade a controller uses for program and presence changes, ms of device time. */
 export const DEFAULT_FADE_MS = 3_000;

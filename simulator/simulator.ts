@@ -11,7 +11,7 @@ import { createSimClock, defaultStart } from './clock.ts';
 import { SIMULATOR_DEFAULTS, type SimulatorConfig } from './config.ts';
 import { type FaultKind, type FaultSpec, parseFaultSpec } from './faults.ts';
 import { scaleRegistry, simLamps } from './fleet.ts';
-import { BUILTIN_PROGRAMS } from './programs.ts';
+import { BUILTIN_PROGRAMS } from '../shared/programs/programs.ts';
 import { type Outbound, Simulation } from './Simulation.ts';
 import { startTransport } from './transport.ts';
 

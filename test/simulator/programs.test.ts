@@ -1,7 +1,7 @@
 import { getTimes } from 'suncalc';
 import { describe, expect, it } from 'vitest';
 import { NightProgram } from '../../shared/contract/index.ts';
-import { ALBERTSLUND, localToUtc } from '../../simulator/astro.ts';
+import { ALBERTSLUND, localToUtc } from '../../shared/programs/astro.ts';
 import { createSimClock, defaultStart } from '../../simulator/clock.ts';
 import {
   ADAPTIVE_PROGRAM,
@@ -9,7 +9,7 @@ import {
   nextSwitch,
   nightSchedule,
   programLevel,
-} from '../../simulator/programs.ts';
+} from '../../shared/programs/programs.ts';
 
 /** Sun event straight from the library, for the local day whose noon is given. */
 function suncalc(event: 'sunset' | 'sunrise' | 'dusk' | 'dawn', y: number, m: number, d: number) {

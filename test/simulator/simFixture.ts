@@ -3,7 +3,7 @@ import { decodeMessage, type MessageKind } from '../../shared/contract/index.ts'
 import { loadRegistry } from '../../shared/registry/index.ts';
 import { createSimClock } from '../../simulator/clock.ts';
 import { scaleRegistry, simLamps } from '../../simulator/fleet.ts';
-import { BUILTIN_PROGRAMS } from '../../simulator/programs.ts';
+import { BUILTIN_PROGRAMS } from '../../shared/programs/programs.ts';
 import { type Outbound, type SimMode, Simulation } from '../../simulator/Simulation.ts';
 
 export const registry = loadRegistry();

@@ -2,7 +2,7 @@
  * Night programs as an on-device controller runs them: switch points resolved for each night on
  * the astronomical clock and local time, then the level in force at an instant. Pure.
  */
-import type { NightProgram, ProgramTime } from '../shared/contract/index.ts';
+import type { NightProgram, ProgramTime } from '../contract/index.ts';
 import { addDays, localParts, localToUtc, sunEvent } from './astro.ts';
 
 /**
