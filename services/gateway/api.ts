@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { Id, LampCommand, Level, Telemetry, Text, Timestamp } from '../../shared/contract/index.ts';
 import { Role } from './auth/roles.ts';
+import type { ActiveAlarm } from './responses.ts';
 
 /** Latest known state of one lamp, as REST and the WebSocket deliver it. */
 export const LiveLamp = z.object({
@@ -20,7 +21,9 @@ export type LiveLamp = z.infer<typeof LiveLamp>;
 
 export const CommandTarget = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('lamp'), lampId: Id }),
+  z.strictObject({ kind: z.literal('lamps'), lampIds: z.array(Id).min(1).max(20_000) }),
   z.strictObject({ kind: z.literal('segment'), segmentId: Id }),
+  z.strictObject({ kind: z.literal('segments'), segmentIds: z.array(Id).min(1).max(1000) }),
   z.strictObject({ kind: z.literal('vendor'), vendorId: Id }),
   z.strictObject({ kind: z.literal('route') }),
 ]);
@@ -111,14 +114,15 @@ export type WsClientFrame =
 /** Gateway to client (documentation and the dashboard's type; the gateway builds these). */
 export type WsServerFrame =
   | { type: 'hello'; username: string; role: Role; vendorId?: string }
-  | { type: 'snapshot'; lamps: LiveLamp[]; alarms?: unknown[] }
+  | { type: 'snapshot'; lamps: LiveLamp[]; alarms?: ActiveAlarm[] }
   | { type: 'delta'; lamps: LiveLamp[] }
-  | { type: 'alarm'; alarm: unknown }
+  | { type: 'alarm'; alarm: ActiveAlarm }
   | { type: 'command'; command: CommandSummary }
   | { type: 'commandAccepted'; ref?: string; command: CommandSummary }
   | {
       type: 'error';
       status: number;
+      code?: string;
       error: string;
       ref?: string;
       issues?: { path: string; message: string }[];
@@ -177,3 +181,6 @@ export const InventoryImportRequest = z.strictObject({
   dryRun: z.boolean().default(false),
 });
 export type InventoryImportRequest = z.input<typeof InventoryImportRequest>;
+
+// The REST answers, so that `api.ts` is the whole wire contract a client imports types from.
+export type * from './responses.ts';

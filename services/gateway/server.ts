@@ -56,7 +56,7 @@ export async function startGateway(
     rotateBytes: config.GATEWAY_AUDIT_ROTATE_MB * 1024 * 1024,
     memoryEntries: config.GATEWAY_AUDIT_MEMORY_ENTRIES,
   });
-  const programs = await ProgramStore.open(dataDir);
+  const programs = await ProgramStore.open(dataDir, () => registry.lamps.map((l) => l.id));
   const live = new LiveView(registry);
   let mqtt: MqttLink | undefined;
   let ws: ReturnType<typeof attachWebSocket> | undefined;
@@ -93,6 +93,8 @@ export async function startGateway(
   });
   const ctx: GatewayContext = {
     registry,
+    startedAt: now(),
+    apiDocument: {},
     dataDir,
     log,
     now,
@@ -156,8 +158,9 @@ export async function startGateway(
   const bootstrapSecret = users.pendingBootstrapSecret;
   if (bootstrapSecret) {
     // Printed, not logged at a level someone might ship: this is the only way to the first admin.
+    // The secret rides in the fragment, which browsers never send to a server or a Referer.
     (deps.announce ?? console.log)(
-      `gateway: no admin yet. Create one with the one-time secret:\n  curl -X POST ${base}/api/auth/bootstrap -H 'content-type: application/json' -d '{"secret":"${bootstrapSecret}","username":"admin","password":"<12+ chars>"}'`,
+      `gateway: no admin yet. Open this one-time link to create one:\n  ${base}/dashboard/#/first-run?secret=${bootstrapSecret}\n  or: curl -X POST ${base}/api/auth/bootstrap -H 'content-type: application/json' -d '{"secret":"${bootstrapSecret}","username":"admin","password":"<12+ chars>"}'`,
     );
   }
   log.info(

@@ -1,10 +1,11 @@
 /**
- * Every endpoint of the OpenAPI operations table against every role, and without a token.
- * A new endpoint without a sample request here fails the test, so the matrix stays complete.
+ * Every operation of the REST table (the one the routes are built from) against every role, and
+ * without a token. A new operation without a sample request here fails the test, so the matrix
+ * stays complete.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { can, ROLES, type Role } from '../../services/gateway/auth/roles.ts';
-import { OPERATIONS } from '../../services/gateway/openapi.ts';
+import { OPERATIONS } from '../../services/gateway/rest/operations/index.ts';
 import { type Harness, startHarness, VENDOR_A } from './harness.ts';
 
 let h: Harness;
@@ -88,15 +89,15 @@ async function sample(
   }
 }
 
-const PUBLIC = new Set(['/api/health', '/api/auth/login', '/api/auth/bootstrap']);
+const PUBLIC = new Set(['/api/health', '/api/auth/login', '/api/auth/bootstrap', '/openapi.json']);
 
 describe('role matrix', () => {
   for (const op of OPERATIONS) {
     test(`${op.method.toUpperCase()} ${op.path}`, async () => {
-      if (PUBLIC.has(op.path)) {
-        expect(op.permission).toBeUndefined();
-        return;
-      }
+      expect(op.access === 'public', `${op.path} is public only if listed`).toBe(
+        PUBLIC.has(op.path),
+      );
+      if (op.access === 'public') return;
       const anon = await sample(op.method, op.path, 'viewer');
       const unauth = await h.api(op.method.toUpperCase(), anon.path, { body: anon.body });
       expect(unauth.status, `${op.path} without a token`).toBe(401);
@@ -111,7 +112,7 @@ describe('role matrix', () => {
           token: s.token ?? h.tokens[role],
           body: s.body,
         });
-        const allowed = op.permission === 'authenticated' || can(role, op.permission!);
+        const allowed = op.access === 'authenticated' || can(role, op.access);
         if (allowed) {
           expect([401, 403, 500], `${role} ${op.method} ${s.path}: ${r.text}`).not.toContain(
             r.status,

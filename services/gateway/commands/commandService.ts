@@ -5,7 +5,7 @@ import { CommandRequest, type CommandSummary, type CommandTarget } from '../api.
 import type { AuditLog } from '../audit/AuditLog.ts';
 import type { RateLimiter } from '../auth/rateLimiter.ts';
 import { can, type Principal } from '../auth/roles.ts';
-import { HttpError, parseOr400 } from '../http/errors.ts';
+import { GatewayError, parseInput } from '../errors.ts';
 import type { CommandTracker } from './CommandTracker.ts';
 
 export interface CommandServiceDeps {
@@ -26,15 +26,26 @@ export function newCommandId(now: number): string {
 export function resolveTarget(registry: Registry, target: CommandTarget): string[] {
   switch (target.kind) {
     case 'lamp':
-      if (!registry.lamp(target.lampId)) throw new HttpError(404, `no lamp ${target.lampId}`);
+      if (!registry.lamp(target.lampId))
+        throw new GatewayError('not_found', `no lamp ${target.lampId}`);
       return [target.lampId];
+    case 'lamps':
+      for (const id of target.lampIds)
+        if (!registry.lamp(id)) throw new GatewayError('not_found', `no lamp ${id}`);
+      return [...new Set(target.lampIds)];
+    case 'segments':
+      for (const id of target.segmentIds)
+        if (!registry.segment(id)) throw new GatewayError('not_found', `no segment ${id}`);
+      return [...new Set(target.segmentIds)].flatMap((id) =>
+        registry.lampsInSegment(id).map((l) => l.id),
+      );
     case 'segment':
       if (!registry.segment(target.segmentId))
-        throw new HttpError(404, `no segment ${target.segmentId}`);
+        throw new GatewayError('not_found', `no segment ${target.segmentId}`);
       return registry.lampsInSegment(target.segmentId).map((l) => l.id);
     case 'vendor':
       if (!registry.vendor(target.vendorId))
-        throw new HttpError(404, `no vendor ${target.vendorId}`);
+        throw new GatewayError('not_found', `no vendor ${target.vendorId}`);
       return registry.lampsOfVendor(target.vendorId).map((l) => l.id);
     case 'route':
       return registry.lamps.map((l) => l.id);
@@ -58,17 +69,22 @@ export function createCommandService(deps: CommandServiceDeps) {
 
   function checkAllowed(p: Principal): void {
     if (!can(p.role, 'commands.send'))
-      throw new HttpError(403, `role ${p.role} may not commands.send`);
+      throw new GatewayError('forbidden', `role ${p.role} may not commands.send`);
     if (!limiter.take(p.username)) {
-      throw new HttpError(429, 'too many commands', undefined, limiter.retryAfterS(p.username));
+      throw new GatewayError(
+        'rate_limited',
+        'too many commands',
+        undefined,
+        limiter.retryAfterS(p.username),
+      );
     }
   }
 
   async function issue(p: Principal, body: unknown): Promise<CommandSummary> {
     checkAllowed(p);
-    const req = parseOr400(CommandRequest, body, 'command');
+    const req = parseInput(CommandRequest, body, 'command');
     const lampIds = resolveTarget(registry, req.target);
-    if (lampIds.length === 0) throw new HttpError(409, 'the target has no lamps');
+    if (lampIds.length === 0) throw new GatewayError('conflict', 'the target has no lamps');
     const base = { commandId: newCommandId(now()), issuedAt: now(), issuedBy: p.username };
     const command: LampCommand =
       req.action.type === 'override' ? { ...base, ...req.action } : { ...base, type: 'release' };
@@ -77,7 +93,7 @@ export function createCommandService(deps: CommandServiceDeps) {
       command.expiresAt !== undefined &&
       command.expiresAt <= now()
     ) {
-      throw new HttpError(400, 'expiresAt is in the past', [
+      throw new GatewayError('invalid', 'expiresAt is in the past', [
         { path: 'action.expiresAt', message: 'in the past' },
       ]);
     }

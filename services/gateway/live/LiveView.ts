@@ -1,16 +1,12 @@
 import type { Alarm, LampStatus, Telemetry } from '../../../shared/contract/index.ts';
 import type { Registry } from '../../../shared/registry/index.ts';
 import type { LiveLamp } from '../api.ts';
+import type { ActiveAlarm } from '../responses.ts';
+
+export type { ActiveAlarm };
 
 export type LiveListener = (lamp: LiveLamp) => void;
 export type AlarmListener = (alarm: ActiveAlarm) => void;
-
-export interface ActiveAlarm extends Alarm {
-  /** Vendor of the alarm's lamp, for vendor scoping. */
-  vendorId?: string;
-  acknowledgedBy?: string;
-  acknowledgedAt?: number;
-}
 
 /**
  * The latest state of every registry lamp and the active alarms, in memory. Fed by MQTT and

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { NightProgram } from '../../../shared/contract/index.ts';
+import { BUILTIN_PROGRAMS, DANISH_PROGRAM } from '../../../shared/programs/index.ts';
 import { readJson, writeJsonAtomic } from '../jsonFiles.ts';
 
 interface State {
@@ -8,16 +9,37 @@ interface State {
   assignments: Record<string, string>;
 }
 
-/** Night programs and which lamp runs which, persisted as one JSON file. */
+/**
+ * Night programs and which lamp runs which, persisted as one JSON file. The programs lamps ship
+ * with (the Danish default, Slagelse, presence-adaptive) are in the store from the first start;
+ * a lamp that was never assigned another runs the default one.
+ */
 export class ProgramStore {
   private state: State = { programs: [], assignments: {} };
   private writing: Promise<void> = Promise.resolve();
 
-  private constructor(private readonly path: string) {}
+  private constructor(
+    private readonly path: string,
+    private readonly allLampIds: () => readonly string[],
+    /** The program every lamp runs until another is assigned. */
+    readonly defaultProgramId: string,
+  ) {}
 
-  static async open(dataDir: string): Promise<ProgramStore> {
-    const s = new ProgramStore(join(dataDir, 'programs.json'));
+  static async open(
+    dataDir: string,
+    lampIds: () => readonly string[] = () => [],
+    defaultProgram: NightProgram = DANISH_PROGRAM,
+  ): Promise<ProgramStore> {
+    const s = new ProgramStore(join(dataDir, 'programs.json'), lampIds, defaultProgram.id);
     s.state = await readJson<State>(s.path, { programs: [], assignments: {} });
+    // Built-ins are added when missing, never overwritten: an operator may have edited them.
+    const missing = [defaultProgram, ...Object.values(BUILTIN_PROGRAMS)].filter(
+      (p, i, all) => all.findIndex((q) => q.id === p.id) === i && !s.get(p.id),
+    );
+    if (missing.length > 0) {
+      s.state.programs.unshift(...missing);
+      await s.save();
+    }
     return s;
   }
 
@@ -53,14 +75,18 @@ export class ProgramStore {
     await this.save();
   }
 
+  /** The lamps that run a program: for the default one, every lamp not assigned another. */
   lampsOf(programId: string): string[] {
-    return Object.entries(this.state.assignments)
-      .filter(([, pid]) => pid === programId)
-      .map(([lamp]) => lamp);
+    return this.allLampIds().length > 0
+      ? this.allLampIds().filter((id) => this.programOf(id) === programId)
+      : Object.entries(this.state.assignments)
+          .filter(([, pid]) => pid === programId)
+          .map(([lamp]) => lamp);
   }
 
-  programOf(lampId: string): string | undefined {
-    return this.state.assignments[lampId];
+  programOf(lampId: string): string {
+    const assigned = this.state.assignments[lampId];
+    return assigned !== undefined && this.get(assigned) ? assigned : this.defaultProgramId;
   }
 
   private save(): Promise<void> {

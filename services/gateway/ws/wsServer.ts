@@ -3,8 +3,9 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { type CommandSummary, type LiveLamp, WsClientFrame, type WsServerFrame } from '../api.ts';
 import type { Principal } from '../auth/roles.ts';
-import { bearerOf, type GatewayContext, lampVisible } from '../context.ts';
-import { HttpError, zodIssues } from '../http/errors.ts';
+import { commandView, followsAllCommands, seesAlarm, seesVendor } from '../access.ts';
+import { bearerOf, type GatewayContext } from '../context.ts';
+import { GatewayError, zodIssues } from '../errors.ts';
 import type { ActiveAlarm } from '../live/LiveView.ts';
 import { ClientSession } from './ClientSession.ts';
 
@@ -154,7 +155,7 @@ export function attachWebSocket(server: Server, ctx: GatewayContext, opts: WsOpt
         c.session.reset();
         return;
       case 'subscribe': {
-        if (frame.commands && p.role === 'vendor') {
+        if (frame.commands && !followsAllCommands(p)) {
           return send(c, {
             type: 'error',
             status: 403,
@@ -168,7 +169,7 @@ export function attachWebSocket(server: Server, ctx: GatewayContext, opts: WsOpt
           for (const id of frame.lamps ?? []) {
             const lamp = ctx.live.get(id);
             if (!lamp) return send(c, { type: 'error', status: 404, error: `no lamp ${id}` });
-            if (!lampVisible(p, lamp.vendorId))
+            if (!seesVendor(p, lamp.vendorId))
               return send(c, {
                 type: 'error',
                 status: 403,
@@ -181,7 +182,7 @@ export function attachWebSocket(server: Server, ctx: GatewayContext, opts: WsOpt
             if (!seg) return send(c, { type: 'error', status: 404, error: `no segment ${sid}` });
             // A vendor subscribing to a segment gets its own lamps in it, nobody else's.
             for (const id of seg.lampIds)
-              if (lampVisible(p, ctx.live.get(id)?.vendorId)) lamps.add(id);
+              if (seesVendor(p, ctx.live.get(id)?.vendorId)) lamps.add(id);
           }
         }
         c.lamps = lamps;
@@ -202,8 +203,13 @@ export function attachWebSocket(server: Server, ctx: GatewayContext, opts: WsOpt
           if (frame.ref !== undefined) ack.ref = frame.ref;
           return send(c, ack);
         } catch (err) {
-          if (!(err instanceof HttpError)) throw err;
-          const e: WsServerFrame = { type: 'error', status: err.status, error: err.message };
+          if (!(err instanceof GatewayError)) throw err;
+          const e: WsServerFrame = {
+            type: 'error',
+            status: err.status,
+            code: err.code,
+            error: err.message,
+          };
           if (err.issues) e.issues = err.issues;
           if (frame.ref !== undefined) e.ref = frame.ref;
           return send(c, e);
@@ -224,13 +230,12 @@ export function attachWebSocket(server: Server, ctx: GatewayContext, opts: WsOpt
 
   function inScope(c: Client, lamp: LiveLamp): boolean {
     if (c.lamps === undefined) return false;
-    if (!lampVisible(c.principal, lamp.vendorId)) return false;
+    if (!seesVendor(c.principal, lamp.vendorId)) return false;
     return c.lamps === null || c.lamps.has(lamp.lampId);
   }
 
   function alarmInScope(c: Client, a: ActiveAlarm): boolean {
-    if (c.principal.role !== 'vendor') return true;
-    return a.lampId !== undefined && lampVisible(c.principal, a.vendorId);
+    return seesAlarm(c.principal, a, ctx.registry);
   }
 
   const offLamp = ctx.live.subscribe((lamp) => {
@@ -249,8 +254,8 @@ export function attachWebSocket(server: Server, ctx: GatewayContext, opts: WsOpt
 
   function commandUpdate(summary: CommandSummary): void {
     for (const c of clients)
-      if (c.commands && c.principal.role !== 'vendor')
-        send(c, { type: 'command', command: summary });
+      if (c.commands && followsAllCommands(c.principal))
+        send(c, { type: 'command', command: commandView(c.principal, summary) });
   }
 
   const timer = setInterval(
