@@ -14,7 +14,6 @@ export const INTEGRATION_TESTS = [
   'test/broker/status.test.ts',
   'test/broker/writeBatching.test.ts',
   'test/bootstrap/*.test.ts',
-  'test/bootstrap/*.test.ts',
   'test/dashboards/*.test.ts',
   'test/ecosystem/*.test.ts',
   'test/gateway/commands.test.ts',
