@@ -8,6 +8,3 @@ import { createHmac } from 'node:crypto';
 export function deriveDevicePassword(labSecret: string, deviceId: string): string {
   return createHmac('sha256', labSecret).update(`device:${deviceId}`).digest('base64url');
 }
-
-/** MQTT identities: a lamp connects with username = client id = its lamp id. */
-export const deviceUsername = (deviceId: string) => deviceId;
