@@ -4,7 +4,8 @@ import type { Registry } from '../../../shared/registry/index.ts';
 import { CommandRequest, type CommandSummary, type CommandTarget } from '../api.ts';
 import type { AuditLog } from '../audit/AuditLog.ts';
 import type { RateLimiter } from '../auth/rateLimiter.ts';
-import { can, type Principal } from '../auth/roles.ts';
+import { checkAccess } from '../access.ts';
+import type { Principal } from '../auth/roles.ts';
 import { GatewayError, parseInput } from '../errors.ts';
 import type { CommandTracker } from './CommandTracker.ts';
 
@@ -68,8 +69,7 @@ export function createCommandService(deps: CommandServiceDeps) {
   const { registry, tracker, audit, limiter, now } = deps;
 
   function checkAllowed(p: Principal): void {
-    if (!can(p.role, 'commands.send'))
-      throw new GatewayError('forbidden', `role ${p.role} may not commands.send`);
+    checkAccess(p, 'commands.send');
     if (!limiter.take(p.username)) {
       throw new GatewayError(
         'rate_limited',
