@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { LampCommand, NightProgram } from '../../../shared/contract/index.ts';
 import type { Registry } from '../../../shared/registry/index.ts';
+import { checkAccess } from '../access.ts';
 import { CommandRequest, type CommandSummary, type CommandTarget } from '../api.ts';
 import type { AuditLog } from '../audit/AuditLog.ts';
 import type { RateLimiter } from '../auth/rateLimiter.ts';
-import { checkAccess } from '../access.ts';
 import type { Principal } from '../auth/roles.ts';
 import { GatewayError, parseInput } from '../errors.ts';
 import type { CommandTracker } from './CommandTracker.ts';
