@@ -1,0 +1,114 @@
+/**
+ * The simulated lab (scripts/simulatedLab.ts: broker, processor on DuckDB, gateway, simulator)
+ * with one user per role for the web app's screen tests, and a past night written to the store
+ * for replay and history.
+ */
+
+import { type SimulatedLab, startSimulatedLab } from '../../scripts/simulatedLab.ts';
+import type { StoredTelemetry } from '../../shared/storage/port.ts';
+
+export const PASSWORD = 'a long test password';
+/** A vendor with lamps on the shipped route. */
+export const VENDOR = 'nordlys';
+
+export interface ScreensLab {
+  lab: SimulatedLab;
+  base: string;
+  /** An API token per role (admin: the bootstrap admin's session). */
+  tokens: Record<'admin' | 'operator' | 'viewer' | 'vendor', string>;
+  api<T = unknown>(method: string, path: string, token: string, body?: unknown): Promise<T>;
+  stop(): Promise<void>;
+}
+
+export async function startScreensLab(env: Record<string, string> = {}): Promise<ScreensLab> {
+  const lab = await startSimulatedLab({
+    admin: { username: 'admin', password: PASSWORD },
+    // one connection per segment controller keeps the simulator light on a shared machine
+    env: { SIMULATOR_MODE: 'segment', ...env },
+  });
+  const base = lab.base;
+  const api = async <T>(method: string, path: string, token: string, body?: unknown) => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+    return JSON.parse(text) as T;
+  };
+  const admin = lab.adminToken!;
+  const tokens = { admin } as ScreensLab['tokens'];
+  for (const [username, role, vendorId] of [
+    ['operator', 'operator'],
+    ['viewer', 'viewer'],
+    ['vendor', 'vendor', VENDOR],
+  ] as const) {
+    await api('POST', '/api/users', admin, { username, password: PASSWORD, role, vendorId });
+    const t = await api<{ token: string }>('POST', '/api/tokens', admin, {
+      name: `${username} test`,
+      username,
+    });
+    tokens[role] = t.token;
+  }
+  return { lab, base, tokens, api, stop: () => lab.stop() };
+}
+
+/**
+ * Readings for every lamp over a night, every `stepMs`, written straight to the lab's store:
+ * the level follows a ramp that differs per segment so a replay visibly changes the map.
+ */
+export async function writeNight(
+  lab: SimulatedLab,
+  from: number,
+  to: number,
+  stepMs = 10 * 60_000,
+): Promise<number> {
+  const { registry, store } = lab.gateway.context;
+  if (!store) throw new Error('the lab has no store');
+  let n = 0;
+  let seq = 1_000_000;
+  const batch: StoredTelemetry[] = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    await store.writeTelemetry(batch.splice(0));
+  };
+  for (const lamp of registry.lamps) {
+    const model = registry.model(lamp.modelId);
+    const seg = Number(lamp.segmentId.replace(/\D/g, '')) || 1;
+    let energy = 50;
+    for (let t = from, k = 0; t < to; t += stepMs, k++) {
+      const phase = (t - from) / (to - from);
+      const level = Math.round(
+        Math.max(0, Math.min(100, 100 * Math.abs(Math.sin(phase * Math.PI * 2 + seg)))),
+      );
+      const power = ((model?.ratedPowerW ?? 40) * level) / 100 + 0.6;
+      energy += (power * stepMs) / 3_600_000 / 1000;
+      batch.push({
+        lampId: lamp.id,
+        segmentId: lamp.segmentId,
+        vendorId: model?.vendorId ?? 'unknown',
+        modelId: lamp.modelId,
+        seq: seq++,
+        ts: t,
+        targetLevel: level,
+        actualLevel: level,
+        activePower: power,
+        activeEnergy: energy,
+        supplyVoltage: 230,
+        supplyCurrent: power / 230,
+        powerFactor: 0.95,
+        operatingHours: 1000 + k,
+        switchOnCounter: 10,
+        gearTemperature: 25,
+      });
+      n++;
+      if (batch.length >= 5000) await flush();
+    }
+  }
+  await flush();
+  return n;
+}
