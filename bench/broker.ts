@@ -55,7 +55,7 @@ async function startOurBroker(): Promise<Target> {
     },
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await waitForPort(port, '127.0.0.1', 400, 25);
+  await waitForPort(port);
   const svc = (role: ServiceRole) => ({
     username: role,
     password: servicePassword(role, labSecret),
@@ -84,7 +84,7 @@ async function startBareAedes(): Promise<Target> {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await waitForPort(port, '127.0.0.1', 400, 25);
+  await waitForPort(port);
   return {
     url: `mqtt://127.0.0.1:${port}`,
     pid: child.pid ?? 0,

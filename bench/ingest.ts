@@ -283,7 +283,7 @@ export async function run(): Promise<BenchResult> {
     BROKER_METRICS_PORT: '0',
     BROKER_DEVICE_PUBLISH_RATE: '0',
   });
-  await waitForPort(port, '127.0.0.1', 400, 25);
+  await waitForPort(port);
   const url = `mqtt://127.0.0.1:${port}`;
   const spool = mkdtempSync(join(tmpdir(), 'gadelys-bench-spool-'));
   let processor: ReturnType<typeof spawnService> | undefined;
