@@ -155,10 +155,6 @@ export function retarget(s: LampState, t: number, target: number, durationMs: nu
   s.ramp = { from, to: target, start: t, durationMs };
 }
 
-/** True once the output has reached the target. */
-export const rampDone = (s: LampState, t: number) =>
-  !s.ramp || t >= s.ramp.start + s.ramp.durationMs;
-
 /**
  * Advance to device time `to`: follow target changes, ramp, and integrate energy, operating
  * hours, switch-ons and gear temperature in steps of at most MAX_STEP_MS.

@@ -10,7 +10,6 @@ export const LabEnv = z.object({
   LAB_SECRET: env.optionalString(),
   LOG_LEVEL: env.logLevel(),
 });
-export type LabConfig = z.infer<typeof LabEnv>;
 
 export const loadLabConfig = (source?: Record<string, string | undefined>) =>
   loadConfig('lab', LabEnv, source);

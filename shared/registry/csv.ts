@@ -36,9 +36,3 @@ export function parseCsv(text: string): { line: number; cells: string[] }[] {
   if (cells.some((x) => x.trim() !== '')) rows.push({ line: rowLine, cells });
   return rows;
 }
-
-/** Quote a CSV cell when it needs it. */
-export function csvCell(value: string | number | undefined): string {
-  const s = value === undefined ? '' : String(value);
-  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-}

@@ -294,5 +294,3 @@ export function attachWebSocket(server: Server, ctx: GatewayContext, opts: WsOpt
     },
   };
 }
-
-export type LiveSocket = ReturnType<typeof attachWebSocket>;
