@@ -1,7 +1,7 @@
 /**
  * The storage port: one interface, two adapters (InfluxDB, embedded DuckDB) that pass one shared
  * contract test suite. The processor writes through it; the gateway reads through it.
- * Owned by the processor (issue 5); extend it, keep what is here stable for the gateway.
+ * Owned by the processor; extend it, keep what is here stable for the gateway.
  */
 import type { Alarm } from '../contract/alarms.ts';
 import type { CommandAck } from '../contract/commands.ts';

@@ -12,7 +12,7 @@ export interface EventuallyOptions {
   detail?: () => string;
 }
 
-export const EVENTUALLY_DEFAULTS = { timeoutMs: 10_000, intervalMs: 25 } as const;
+const EVENTUALLY_DEFAULTS = { timeoutMs: 10_000, intervalMs: 25 } as const;
 
 /** What `check` returns while the thing has not happened yet. */
 type NotYet = undefined | null | false;

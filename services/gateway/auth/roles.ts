@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Roles, from the issue: viewer (lab engineer), vendor (only their own vendor's lamps), operator
+ * Roles: viewer (lab engineer), vendor (only their own vendor's lamps), operator
  * (city staff: commands and programs), admin (users, registry). Denied by default: a permission
  * not listed here for a role is refused.
  */
