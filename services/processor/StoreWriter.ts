@@ -57,6 +57,11 @@ export class StoreWriter {
     private readonly opts: WriterOptions,
     private readonly metrics: ProcessorMetrics,
     private readonly log: Logger,
+    /**
+     * Told of every batch the store took, before the journal commits past it (the rollups mark
+     * their dirty buckets here, durably, so a crash right after the commit loses none).
+     */
+    private readonly onStored?: (entries: readonly JournalEntry[]) => void,
   ) {}
 
   get storeUp(): boolean {
@@ -186,6 +191,12 @@ export class StoreWriter {
       const err = await head.result;
       if (err === undefined) {
         this.inFlight.shift();
+        try {
+          this.onStored?.(head.chunk.entries);
+        } catch (e) {
+          // Only the rollups' own bookkeeping (a full disk): the data itself is stored.
+          this.log.error({ err: (e as Error).message }, 'could not note stored batch for rollups');
+        }
         this.journal.commit(head.chunk.end);
         if (!this.up)
           this.log.info(

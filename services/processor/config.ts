@@ -43,6 +43,14 @@ export const PROCESSOR_DEFAULTS = {
   supplyLossVolts: 100,
   /** Sun altitude above which a burning lamp is day-burning, degrees. */
   dayAltitudeDeg: 3,
+  /**
+   * Retention per resolution, days (0: kept forever). At the route's 1 Hz, about 24 M raw
+   * readings a day: 14 days of raw data, 90 days of 1-minute rollups (400 k rows a day) and
+   * the 1-hour rollups (6,700 rows a day) for good (docs/storage.md has sizes per month).
+   */
+  retentionRawDays: 14,
+  retention1mDays: 90,
+  retention1hDays: 0,
 } as const;
 
 const D = PROCESSOR_DEFAULTS;
@@ -75,9 +83,21 @@ export const ProcessorEnv = z.object({
   ALARM_SUPPLY_LOSS_MIN_LAMPS: env.int(D.supplyLossMinLamps, 1, 10_000),
   ALARM_SUPPLY_LOSS_VOLTS: env.number(D.supplyLossVolts, 0, 500),
   ALARM_DAY_ALTITUDE_DEG: env.number(D.dayAltitudeDeg, -18, 90),
+  RETENTION_RAW_DAYS: env.int(D.retentionRawDays, 0, 100_000),
+  RETENTION_1M_DAYS: env.int(D.retention1mDays, 0, 100_000),
+  RETENTION_1H_DAYS: env.int(D.retention1hDays, 0, 100_000),
   LOG_LEVEL: env.logLevel(),
 });
 export type ProcessorConfig = z.infer<typeof ProcessorEnv>;
+
+const DAY_MS = 86_400_000;
+
+/** How long each resolution is kept, ms (0: forever). */
+export const retentionOf = (c: ProcessorConfig) => ({
+  raw: c.RETENTION_RAW_DAYS * DAY_MS,
+  '1m': c.RETENTION_1M_DAYS * DAY_MS,
+  '1h': c.RETENTION_1H_DAYS * DAY_MS,
+});
 
 export const loadProcessorConfig = (source?: Record<string, string | undefined>) =>
   loadConfig('processor', ProcessorEnv, source);

@@ -14,9 +14,10 @@ import type { RunningService } from '../../shared/service.ts';
 import { activeAlarms } from '../../shared/storage/activeAlarms.ts';
 import type { Store, WriteKind } from '../../shared/storage/port.ts';
 import { type AlarmEngine, createAlarmEngine } from './alarms/alarmEngine.ts';
-import { PROCESSOR_DEFAULTS, type ProcessorConfig } from './config.ts';
+import { PROCESSOR_DEFAULTS, type ProcessorConfig, retentionOf } from './config.ts';
 import { decodeJournaled, ingest } from './ingest.ts';
 import { createProcessorMetrics, type ProcessorMetrics } from './metrics.ts';
+import { knownLamps, RollupMaintainer } from './rollup/RollupMaintainer.ts';
 import { StoreWriter } from './StoreWriter.ts';
 import { Journal, type JournalEntry } from './spool/Journal.ts';
 import { startStatusServer } from './statusServer.ts';
@@ -37,6 +38,8 @@ export interface RunningProcessor extends RunningService {
   readonly store: Store;
   readonly alarms: AlarmEngine;
   readonly metrics: ProcessorMetrics;
+  /** Rollups, last-state and retention (tests flush it). */
+  readonly rollups: RollupMaintainer;
   /** Resolves true once everything accepted so far is stored; false after `timeoutMs`. */
   drained(timeoutMs?: number): Promise<boolean>;
   /** Spool depth and state, for health and tests. */
@@ -134,7 +137,7 @@ export async function startProcessor(
   try {
     const restored = await activeAlarms(store, now());
     engine.restore(restored);
-    const known = await store.latest({});
+    const known = await knownLamps(store);
     engine.expectReports(
       known.map((t) => t.lampId),
       now(),
@@ -146,6 +149,12 @@ export async function startProcessor(
       'could not read alarms and lamps from the store; earlier alarms clear only if raised again',
     );
   }
+  const rollups = await RollupMaintainer.open(
+    store,
+    { dir: config.SPOOL_DIR, retention: retentionOf(config) },
+    log,
+    now,
+  );
   let client: MqttClient | undefined;
   const metrics = createProcessorMetrics({
     spoolBytes: () => journal.pendingBytes,
@@ -166,8 +175,10 @@ export async function startProcessor(
     },
     metrics,
     log,
+    (entries) => rollups.stored(entries),
   );
   writer.start();
+  rollups.start();
 
   const emitAlarms = (alarms: Alarm[]) => {
     if (alarms.length === 0) return;
@@ -299,6 +310,7 @@ export async function startProcessor(
   const abandon = async () => {
     client?.end(true);
     await writer.stop().catch(() => undefined);
+    await rollups.stop();
     journal.close();
     if (!deps.store) await store.close().catch(() => undefined);
   };
@@ -361,6 +373,7 @@ export async function startProcessor(
     store,
     alarms: engine,
     metrics,
+    rollups,
     drained: (timeoutMs = STOP_DRAIN_MS) => writer.drained(timeoutMs),
     status,
     stop() {
@@ -375,6 +388,7 @@ export async function startProcessor(
             'store not drained; the spool keeps the rest',
           );
         await writer.stop();
+        await rollups.stop();
         journal.close();
         await http.close();
         if (!deps.store) await store.close();

@@ -172,6 +172,8 @@ export interface EncodedRecords {
   readonly count: number;
   /** Telemetry: the distinct minutes (bucket starts, epoch ms) its readings fall in (rollups). */
   readonly minutes?: readonly number[];
+  /** Telemetry: the newest device time among its readings. */
+  readonly maxTs?: number;
 }
 
 /**

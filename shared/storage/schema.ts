@@ -224,8 +224,12 @@ export function encodeLines(
   const writeFields = FIELD_WRITERS[kind];
   // The minutes telemetry falls in, for the processor's rollups (the records are not kept).
   const minutes: number[] | undefined = kind === 'telemetry' ? [] : undefined;
+  let maxTs = 0;
   for (const r of records as readonly Readonly<Record<string, unknown>>[]) {
-    if (minutes) addMinute(minutes, r.ts as number);
+    if (minutes) {
+      addMinute(minutes, r.ts as number);
+      if ((r.ts as number) > maxTs) maxTs = r.ts as number;
+    }
     const start = out.pos;
     const prefix = prefixOf(kind, r, cache);
     // Room for the whole line but its string fields; each string makes its own room plus this.
@@ -242,7 +246,7 @@ export function encodeLines(
     out.number(Math.trunc(r.ts as number));
   }
   return minutes
-    ? { body: out.take(), count: records.length, minutes }
+    ? { body: out.take(), count: records.length, minutes, maxTs }
     : { body: out.take(), count: records.length };
 }
 
