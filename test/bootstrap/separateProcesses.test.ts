@@ -16,9 +16,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { eventually } from '../helpers/eventually.ts';
 import { startInfluxd, type TestInfluxd } from '../helpers/influxd.ts';
+import { SURVEYED_LAMPS, surveyCsv } from './survey.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
-const LAMPS = ['P-001', 'P-002', 'P-003'];
+const LAMPS = SURVEYED_LAMPS;
 const PASSWORD = 'separate processes password';
 /** Process starts on this shared machine take seconds each. */
 const START_MS = 60_000;
@@ -157,12 +158,7 @@ describe('separate processes', () => {
         ).json.token as string;
       let token = await login(gateway.base);
       const model = 'nordlys-arc-75';
-      const content = [
-        'id,lon,lat,segmentId,controllerId,modelId,distanceM,poleHeightM,segmentName',
-        `${LAMPS[0]},12.3521,55.6803,north,ctl-north,${model},0,8,Herstedvang`,
-        `${LAMPS[1]},12.3525,55.6804,north,ctl-north,${model},30,8,Herstedvang`,
-        `${LAMPS[2]},12.3529,55.6805,south,ctl-south,${model},60,8,Roholmsvej`,
-      ].join('\n');
+      const content = surveyCsv(model);
       const up = await call(gateway.base, 'POST', '/api/registry/inventory', token, {
         format: 'csv',
         content,

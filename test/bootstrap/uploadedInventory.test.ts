@@ -22,8 +22,9 @@ import { loadSimulatorConfig } from '../../simulator/config.ts';
 import { startSimulator } from '../../simulator/simulator.ts';
 import { PASSWORD, startHarness } from '../gateway/harness.ts';
 import { eventually } from '../helpers/eventually.ts';
+import { SURVEYED_LAMPS, surveyCsv } from './survey.ts';
 
-const LAMPS = ['P-001', 'P-002', 'P-003'];
+const LAMPS = SURVEYED_LAMPS;
 let dir: string;
 const started: RunningService[] = [];
 
@@ -41,12 +42,7 @@ async function upload(dataDir: string): Promise<void> {
   const h = await startHarness({ env: { GATEWAY_DATA_DIR: dataDir } });
   try {
     const model = h.broker.registry.models[0]!.id;
-    const content = [
-      'id,lon,lat,segmentId,controllerId,modelId,distanceM,poleHeightM,segmentName',
-      `${LAMPS[0]},12.3521,55.6803,north,ctl-north,${model},0,8,Herstedvang`,
-      `${LAMPS[1]},12.3525,55.6804,north,ctl-north,${model},30,8,Herstedvang`,
-      `${LAMPS[2]},12.3529,55.6805,south,ctl-south,${model},60,8,Roholmsvej`,
-    ].join('\n');
+    const content = surveyCsv(model);
     const r = await h.api('POST', '/api/registry/inventory', {
       token: h.tokens.admin,
       body: { format: 'csv', content },
