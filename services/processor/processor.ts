@@ -13,11 +13,12 @@ import type { Registry } from '../../shared/registry/index.ts';
 import type { RunningService } from '../../shared/service.ts';
 import { activeAlarms } from '../../shared/storage/activeAlarms.ts';
 import type { Store, WriteKind } from '../../shared/storage/port.ts';
+import { newestReadings } from '../../shared/storage/storedRows.ts';
 import { type AlarmEngine, createAlarmEngine } from './alarms/alarmEngine.ts';
 import { PROCESSOR_DEFAULTS, type ProcessorConfig, retentionOf } from './config.ts';
 import { decodeJournaled, ingest } from './ingest.ts';
 import { createProcessorMetrics, type ProcessorMetrics } from './metrics.ts';
-import { knownLamps, RollupMaintainer } from './rollup/RollupMaintainer.ts';
+import { RollupMaintainer } from './rollup/RollupMaintainer.ts';
 import { StoreWriter } from './StoreWriter.ts';
 import { Journal, type JournalEntry } from './spool/Journal.ts';
 import { startStatusServer } from './statusServer.ts';
@@ -137,7 +138,7 @@ export async function startProcessor(
   try {
     const restored = await activeAlarms(store, now());
     engine.restore(restored);
-    const known = await knownLamps(store);
+    const known = await newestReadings(store);
     engine.expectReports(
       known.map((t) => t.lampId),
       now(),

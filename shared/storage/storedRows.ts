@@ -2,7 +2,7 @@
  * How the processor's own measurements (rollup_state, last_state) are laid out as records and
  * read back, the same for both adapters.
  */
-import type { Resolution, RollupResolution, RollupState, StoredTelemetry } from './port.ts';
+import type { Resolution, RollupResolution, RollupState, Store, StoredTelemetry } from './port.ts';
 import { NO_ROLLUPS } from './rollup.ts';
 
 export const ROLLUP_TABLE = { '1m': 'rollup_1m', '1h': 'rollup_1h' } as const satisfies Record<
@@ -54,4 +54,13 @@ export function rollupStateFromRows(rows: readonly Record<string, unknown>[]): R
       state[r] = { since: Number(row.since ?? 0), completeUntil: row.completeUntil };
   }
   return state;
+}
+
+/**
+ * The newest reading of every lamp, for a service's start: from last_state (no history scan),
+ * or, in a store written before last_state existed, from raw history once.
+ */
+export async function newestReadings(store: Pick<Store, 'lastState' | 'latest'>) {
+  const kept = await store.lastState({});
+  return kept.length > 0 ? kept : store.latest({});
 }

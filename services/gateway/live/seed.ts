@@ -1,6 +1,7 @@
 import type { Logger } from '../../../shared/log.ts';
 import { activeAlarms } from '../../../shared/storage/activeAlarms.ts';
 import type { Store } from '../../../shared/storage/port.ts';
+import { newestReadings } from '../../../shared/storage/storedRows.ts';
 import type { AuditLog } from '../audit/AuditLog.ts';
 import type { LiveView } from './LiveView.ts';
 
@@ -16,7 +17,8 @@ export async function seedFromStore(
   log: Logger,
 ): Promise<void> {
   try {
-    for (const t of await store.latest({})) {
+    // last_state, not a scan of history: the start costs the same whatever the lab's age.
+    for (const t of await newestReadings(store)) {
       const { segmentId: _s, vendorId: _v, modelId: _m, ...reading } = t;
       live.telemetry(reading);
     }

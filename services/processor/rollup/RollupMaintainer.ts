@@ -271,12 +271,3 @@ export class RollupMaintainer {
     }
   }
 }
-
-/**
- * Every lamp that has a stored reading, for the alarm engine's start: from last_state, or, in
- * a store written before last_state existed, from raw history once.
- */
-export async function knownLamps(store: Store): Promise<StoredTelemetry[]> {
-  const kept = await store.lastState({});
-  return kept.length > 0 ? kept : store.latest({});
-}
