@@ -17,7 +17,7 @@ const openDuckdb = async () => {
 const removeDir = async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 };
-storeContract('duckdb', openDuckdb, removeDir);
+storeContract('duckdb', { open: openDuckdb, cleanup: removeDir, encodedWrites: false });
 rollupContract('duckdb', openDuckdb, removeDir);
 
 describe('DuckDB errors', () => {

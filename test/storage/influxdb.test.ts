@@ -15,5 +15,5 @@ afterAll(async () => {
 // A fresh database per test, on one server.
 let n = 0;
 const openInflux = () => createInfluxStore({ url: influxd.url, database: `contract_${++n}` });
-storeContract('influxdb 1.6 (v1 write transport)', openInflux);
+storeContract('influxdb 1.6 (v1 write transport)', { open: openInflux, encodedWrites: true });
 rollupContract('influxdb 1.6 (v1 write transport)', openInflux);
