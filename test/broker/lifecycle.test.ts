@@ -167,10 +167,16 @@ describe('transports and lifecycle', () => {
   });
 
   it('lets anonymous clients in only with the development switch', async () => {
+    const strict = await startTestBroker();
+    try {
+      await expect(mqtt.connectAsync(strict.url, { reconnectPeriod: 0 })).rejects.toThrow();
+    } finally {
+      await strict.stop();
+    }
     const b = await startTestBroker({ env: { BROKER_ALLOW_ANONYMOUS: 'true' } });
     try {
       const anon = await mqtt.connectAsync(b.url, { reconnectPeriod: 0 });
-      await anon.subscribeAsync('#');
+      expect(anon.connected).toBe(true);
       await anon.endAsync();
     } finally {
       await b.stop();
