@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createProcessorMetrics } from '../../services/processor/metrics.ts';
 import { StoreWriter } from '../../services/processor/StoreWriter.ts';
 import { Journal } from '../../services/processor/spool/Journal.ts';
@@ -201,20 +201,29 @@ describe('StoreWriter', () => {
         throw new StoreError('down', true);
       },
     } as unknown as Store;
-    const { writer } = createWriter(journal, store, dir, 10, { min: 2_000, max: 2_000 });
-    journal.append({ kind: 'telemetry', records: [{ i: 0 }] });
-    writer.start();
-    while (attempts === 0) await new Promise((r) => setTimeout(r, 5));
-    // A full batch appended every 10 ms for 300 ms: the writer still waits out its 2 s.
-    const until = performance.now() + 300;
-    for (let k = 1; performance.now() < until; k++) {
-      for (let i = 0; i < 10; i++)
-        journal.append({ kind: 'telemetry', records: [{ i: k * 10 + i }] });
-      writer.appended(10);
-      await new Promise((r) => setTimeout(r, 10));
+    // The writer's clock is faked: its 2 s backoff is driven, not waited for.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const { writer } = createWriter(journal, store, dir, 10, { min: 2_000, max: 2_000 });
+      journal.append({ kind: 'telemetry', records: [{ i: 0 }] });
+      writer.start();
+      await vi.advanceTimersByTimeAsync(5);
+      expect(attempts).toBe(1);
+      // A full batch appended every 10 ms for 300 ms: the writer still waits out its 2 s...
+      for (let k = 1; k <= 30; k++) {
+        for (let i = 0; i < 10; i++)
+          journal.append({ kind: 'telemetry', records: [{ i: k * 10 + i }] });
+        writer.appended(10);
+        await vi.advanceTimersByTimeAsync(10);
+      }
+      expect(attempts).toBe(1);
+      // ...and tries again once it is over.
+      await vi.advanceTimersByTimeAsync(2_000);
+      expect(attempts).toBe(2);
+      await writer.stop();
+    } finally {
+      vi.useRealTimers();
+      journal.close();
     }
-    expect(attempts).toBe(1);
-    await writer.stop();
-    journal.close();
   });
 });
