@@ -15,6 +15,7 @@ import {
 } from '../../services/broker/credentials.ts';
 import { createDirectory } from '../../services/broker/policy.ts';
 import { deriveDevicePassword } from '../../shared/auth/deviceCredentials.ts';
+import { servicePassword } from '../../shared/auth/serviceAccounts.ts';
 import { loadRegistry } from '../../shared/registry/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gadelys-creds-'));
@@ -81,12 +82,10 @@ describe('authenticator', () => {
     });
     const svc = { clientId: 'p1', username: 'processor', hasPassword: true };
     expect(
-      (await auth({ ...svc, password: Buffer.from(deriveDevicePassword(secret, 'svc:processor')) }))
-        .ok,
+      (await auth({ ...svc, password: Buffer.from(servicePassword('processor', secret)) })).ok,
     ).toBe(true);
     expect(
-      (await auth({ ...svc, password: Buffer.from(deriveDevicePassword(secret, 'svc:gateway')) }))
-        .ok,
+      (await auth({ ...svc, password: Buffer.from(servicePassword('gateway', secret)) })).ok,
     ).toBe(false);
   });
 
@@ -116,8 +115,7 @@ describe('authenticator', () => {
     const gw = { clientId: 'g', username: 'gateway', hasPassword: true };
     expect((await auth({ ...gw, password: Buffer.from('gw-pass') })).ok).toBe(true);
     expect(
-      (await auth({ ...gw, password: Buffer.from(deriveDevicePassword(secret, 'svc:gateway')) }))
-        .ok,
+      (await auth({ ...gw, password: Buffer.from(servicePassword('gateway', secret)) })).ok,
     ).toBe(false);
 
     const strict = createAuthenticator({ ...opts, acceptDerived: false });

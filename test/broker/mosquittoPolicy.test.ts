@@ -9,6 +9,11 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mosquittoAcl, mosquittoPasswords } from '../../services/broker/mosquittoExport.ts';
 import { deriveDevicePassword } from '../../shared/auth/deviceCredentials.ts';
+import {
+  DEFAULT_SERVICE_USERNAMES,
+  roleOfUsername,
+  servicePassword,
+} from '../../shared/auth/serviceAccounts.ts';
 import { topics } from '../../shared/contract/index.ts';
 import { loadRegistry } from '../../shared/registry/index.ts';
 import { eventually } from '../helpers/eventually.ts';
@@ -18,8 +23,10 @@ import { collect } from './support.ts';
 const registry = loadRegistry();
 const labSecret = 'mosquitto-policy-test';
 const dir = mkdtempSync(join(tmpdir(), 'gadelys-mosq-policy-'));
-const isService = (u: string) => ['processor', 'gateway', 'simulator', 'admin'].includes(u);
-const passwordOf = (u: string) => deriveDevicePassword(labSecret, isService(u) ? `svc:${u}` : u);
+const passwordOf = (u: string) => {
+  const role = roleOfUsername(DEFAULT_SERVICE_USERNAMES, u);
+  return role ? servicePassword(role, labSecret) : deriveDevicePassword(labSecret, u);
+};
 const as = (username: string, clientId = username) => ({
   clientId,
   username,
