@@ -19,6 +19,12 @@ export const GATEWAY_DEFAULTS = {
   /** Above this many bytes queued on a socket the client is slow: keep only the latest per lamp. */
   wsMaxBufferedBytes: 256 * 1024,
   loginPerMinute: 10,
+  /** Wrong passwords for one account within the lockout window that lock it. */
+  loginLockoutFailures: 5,
+  loginLockoutMinutes: 5,
+  /** Active API tokens one user may hold, and how many they may issue a minute. */
+  tokensPerUser: 50,
+  tokensPerMinute: 10,
   commandsPerMinute: 60,
   /** Lifetime of a login session token. */
   sessionTtlMs: 12 * 3_600_000,
@@ -69,6 +75,12 @@ export const GatewayEnv = z.object({
     64 * 1024 * 1024,
   ),
   GATEWAY_LOGIN_PER_MINUTE: env.int(GATEWAY_DEFAULTS.loginPerMinute, 1, 100_000),
+  /** Wrong passwords for one account (from any address) within the window that lock it. */
+  GATEWAY_LOGIN_LOCKOUT_FAILURES: env.int(GATEWAY_DEFAULTS.loginLockoutFailures, 1, 1000),
+  GATEWAY_LOGIN_LOCKOUT_MINUTES: env.int(GATEWAY_DEFAULTS.loginLockoutMinutes, 1, 24 * 60),
+  /** Active API tokens a user may hold; issuing is also limited per minute. */
+  GATEWAY_TOKENS_PER_USER: env.int(GATEWAY_DEFAULTS.tokensPerUser, 1, 10_000),
+  GATEWAY_TOKENS_PER_MINUTE: env.int(GATEWAY_DEFAULTS.tokensPerMinute, 1, 10_000),
   GATEWAY_COMMANDS_PER_MINUTE: env.int(GATEWAY_DEFAULTS.commandsPerMinute, 1, 100_000),
   /** Proxies whose X-Forwarded-For names the client (login limit, audit); none by default. */
   GATEWAY_TRUST_PROXY: TrustProxy,

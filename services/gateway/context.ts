@@ -2,6 +2,7 @@ import type { Logger } from '../../shared/log.ts';
 import type { Registry } from '../../shared/registry/index.ts';
 import type { Store } from '../../shared/storage/port.ts';
 import type { AuditLog } from './audit/AuditLog.ts';
+import type { AccountLockout } from './auth/lockout.ts';
 import type { RateLimiter } from './auth/rateLimiter.ts';
 import type { UserStore } from './auth/UserStore.ts';
 import type { CommandTracker } from './commands/CommandTracker.ts';
@@ -24,6 +25,11 @@ export interface GatewayContext {
   programs: ProgramStore;
   store?: Store;
   loginLimiter: RateLimiter;
+  /** Wrong passwords per account, whatever the address. */
+  lockout: AccountLockout;
+  /** API tokens issued per user and minute, and how many one user may hold. */
+  tokenLimiter: RateLimiter;
+  tokensPerUser: number;
   /** GATEWAY_DATA_DIR: users, audit, programs, an imported inventory. */
   dataDir: string;
   /** The OpenAPI document of the operations table, built once at start. */

@@ -8,6 +8,7 @@ import type { RunningService } from '../../shared/service.ts';
 import type { Store } from '../../shared/storage/port.ts';
 import { createApp } from './app.ts';
 import { AuditLog } from './audit/AuditLog.ts';
+import { AccountLockout } from './auth/lockout.ts';
 import { RateLimiter } from './auth/rateLimiter.ts';
 import { UserStore } from './auth/UserStore.ts';
 import { CommandTracker } from './commands/CommandTracker.ts';
@@ -109,6 +110,19 @@ export async function startGateway(
       config.GATEWAY_LOGIN_PER_MINUTE,
       now,
     ),
+    lockout: new AccountLockout(
+      {
+        maxFailures: config.GATEWAY_LOGIN_LOCKOUT_FAILURES,
+        windowMs: config.GATEWAY_LOGIN_LOCKOUT_MINUTES * 60_000,
+      },
+      now,
+    ),
+    tokenLimiter: new RateLimiter(
+      config.GATEWAY_TOKENS_PER_MINUTE,
+      config.GATEWAY_TOKENS_PER_MINUTE,
+      now,
+    ),
+    tokensPerUser: config.GATEWAY_TOKENS_PER_USER,
   };
   if (deps.store) {
     ctx.store = deps.store;

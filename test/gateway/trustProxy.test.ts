@@ -15,7 +15,8 @@ async function attemptsUntilLimited(base: string, forwardedFor: string): Promise
     const r = await fetch(`${base}/api/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-forwarded-for': forwardedFor },
-      body: JSON.stringify({ username: 'nobody', password: 'wrong password' }),
+      // a name per client: the per-account lockout is not what is measured here
+      body: JSON.stringify({ username: `nobody-${forwardedFor}`, password: 'wrong password' }),
     });
     if (r.status === 429) return i;
     expect(r.status).toBe(401);

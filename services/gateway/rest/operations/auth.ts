@@ -114,8 +114,19 @@ export const AUTH_OPERATIONS = [
     rateLimited: true,
     handler: async ({ ctx, req, body }) => {
       limitLogin(ctx, req);
+      const lockedS = ctx.lockout.lockedForS(body.username);
+      if (lockedS > 0)
+        throw new GatewayError(
+          'rate_limited',
+          'too many wrong passwords for this account; try again later',
+          undefined,
+          lockedS,
+        );
+      // Counted as a failure before the check, so that guesses in flight at once count too.
+      ctx.lockout.fail(body.username);
       const session = await ctx.users.login(body.username, body.password);
       if (!session) throw new GatewayError('unauthenticated', 'wrong username or password');
+      ctx.lockout.succeed(body.username);
       return { ok: true, ...session };
     },
   }),
@@ -219,15 +230,37 @@ export const AUTH_OPERATIONS = [
     id: 'createToken',
     method: 'post',
     path: '/api/tokens',
-    summary: 'Issue an API token; the secret is shown once',
+    summary: 'Issue an API token; the secret is shown once (rate limited, a cap per user)',
     access: 'authenticated',
     body: CreateTokenRequest,
     response: TokenCreatedResponse,
     status: 201,
+    rateLimited: true,
     handler: async ({ ctx, principal: p, body }) => {
       const owner = body.username ?? p.username;
       if (owner !== p.username && !can(p.role, 'users.manage'))
         throw new GatewayError('forbidden', 'only admins issue tokens for others');
+      const now = ctx.now();
+      const active = ctx.users
+        .tokens(owner)
+        .filter(
+          (t) =>
+            t.kind === 'api' &&
+            t.revokedAt === undefined &&
+            (t.expiresAt === undefined || t.expiresAt > now),
+        ).length;
+      if (active >= ctx.tokensPerUser)
+        throw new GatewayError(
+          'conflict',
+          `${owner} holds ${active} active API tokens, the most allowed; revoke one first`,
+        );
+      if (!ctx.tokenLimiter.take(p.username))
+        throw new GatewayError(
+          'rate_limited',
+          'too many tokens issued; try again later',
+          undefined,
+          ctx.tokenLimiter.retryAfterS(p.username),
+        );
       const { token, record } = await ctx.users
         .createApiToken(owner, body.name, body.expiresAt)
         .catch(mapStoreError);
