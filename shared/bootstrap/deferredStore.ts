@@ -51,6 +51,7 @@ export function deferredStore(kind: Store['kind'], open: () => Promise<Store>): 
     history: async (q) => (await store()).history(q),
     energy: async (q) => (await store()).energy(q),
     events: async (q) => (await store()).events(q),
+    acks: async (q) => (await store()).acks(q),
     alarms: async (q) => (await store()).alarms(q),
     health: async () => {
       try {

@@ -219,6 +219,8 @@ export interface Store {
   /** From hourly rollups plus 1-minute and raw edges; exactly the raw answer (min/max compose). */
   energy(query: EnergyQuery): Promise<EnergyRow[]>;
   events(query: WindowQuery): Promise<StoredEvent[]>;
+  /** Command acknowledgements as lamps sent them (device time), oldest first. */
+  acks(query: WindowQuery): Promise<StoredAck[]>;
   alarms(query: Omit<WindowQuery, 'vendorId' | 'modelId'>): Promise<Alarm[]>;
   /** Is the store reachable and writable right now? Never rejects. */
   health(): Promise<StoreHealth>;

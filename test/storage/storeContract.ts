@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Alarm } from '../../shared/contract/alarms.ts';
-import type { Store, StoredEvent, StoredTelemetry } from '../../shared/storage/port.ts';
+import type { Store, StoredAck, StoredEvent, StoredTelemetry } from '../../shared/storage/port.ts';
 import { StoreQueryError } from '../../shared/storage/port.ts';
 
 /** Aligned to a whole hour so buckets are easy to reason about. */
@@ -241,6 +241,41 @@ export function storeContract(name: string, { open, cleanup, encodedWrites }: St
       });
       expect(nordlys.map((e) => e.ts)).toEqual([T0 + MIN, T0 + 3 * MIN]);
       expect(await store.events({ from: T0 + 4 * MIN, to: T0 + 5 * MIN })).toHaveLength(1);
+    });
+
+    it('returns command acks in a window, oldest first, filtered, with their optional fields', async () => {
+      const ack = (lamp: number, i: number, over: Partial<StoredAck> = {}): StoredAck => ({
+        ...LAMPS[lamp]!,
+        commandId: `cmd-${i}`,
+        ts: T0 + i * MIN,
+        status: 'accepted',
+        ...over,
+      });
+      await store.writeAcks([
+        ack(0, 1, { actualLevel: 40 }),
+        ack(1, 2, { status: 'rejected', reason: 'level out of range' }),
+        ack(2, 3),
+        ack(0, 4, { status: 'applied', actualLevel: 40 }),
+      ]);
+      const all = await store.acks({ from: T0, to: T0 + 10 * MIN });
+      expect(all).toEqual([
+        ack(0, 1, { actualLevel: 40 }),
+        ack(1, 2, { status: 'rejected', reason: 'level out of range' }),
+        ack(2, 3),
+        ack(0, 4, { status: 'applied', actualLevel: 40 }),
+      ]);
+      const nordlys = await store.acks({
+        from: T0,
+        to: T0 + 10 * MIN,
+        vendorId: 'nordlys',
+        limit: 2,
+      });
+      expect(nordlys.map((a) => [a.lampId, a.commandId])).toEqual([
+        ['DOLL-0001', 'cmd-1'],
+        ['DOLL-0003', 'cmd-3'],
+      ]);
+      expect(await store.acks({ from: T0 + 2 * MIN, to: T0 + 3 * MIN })).toHaveLength(1);
+      await expect(store.acks({ from: T0 + MIN, to: T0 })).rejects.toBeInstanceOf(StoreQueryError);
     });
 
     it('stores alarms of lamps and of segments and reads them back', async () => {

@@ -12,6 +12,7 @@ import {
   type PartialRow,
   type PartialStat,
   type Store,
+  type StoredAck,
   type StoredEvent,
   type StoredTelemetry,
   StoreError,
@@ -317,6 +318,15 @@ export async function createDuckdbStore(opts: DuckdbStoreOptions): Promise<Store
         params,
       );
       return rows as unknown as StoredEvent[];
+    },
+    async acks(query) {
+      const v = parseQuery.window(query);
+      const params: (string | number | bigint)[] = [BigInt(v.from), BigInt(v.to)];
+      const rows = await read(
+        `SELECT * FROM "ack"${where(['ts >= $1', 'ts < $2', ...filterSql(v, params)])} ORDER BY ts, "lampId" LIMIT ${v.limit}`,
+        params,
+      );
+      return rows.map(compact) as unknown as StoredAck[];
     },
     async alarms(query) {
       const v = parseQuery.alarms(query);

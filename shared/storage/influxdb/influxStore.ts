@@ -9,6 +9,7 @@ import {
   type EncodedRecords,
   type PartialRow,
   type Store,
+  type StoredAck,
   type StoredEvent,
   type StoredTelemetry,
   StoreError,
@@ -34,6 +35,7 @@ import {
   toLastStateRecords,
 } from '../storedRows.ts';
 import {
+  acksQuery,
   alarmsQuery,
   deleteBeforeQuery,
   eventsQuery,
@@ -387,6 +389,10 @@ export async function createInfluxStore(opts: InfluxStoreOptions): Promise<Store
     async events(q) {
       const series = await query(eventsQuery(parseQuery.window(q)));
       return series.flatMap(rows) as unknown as StoredEvent[];
+    },
+    async acks(q) {
+      const series = await query(acksQuery(parseQuery.window(q)));
+      return series.flatMap(rows) as unknown as StoredAck[];
     },
     async alarms(q) {
       const series = await query(alarmsQuery(parseQuery.alarms(q)));

@@ -151,6 +151,13 @@ export function eventsQuery(q: ValidWindow): string {
   );
 }
 
+export function acksQuery(q: ValidWindow): string {
+  return (
+    `SELECT * FROM "ack"${where([...windowClauses(q), ...filterClauses(q)])}` +
+    ` ORDER BY time ASC LIMIT ${q.limit}`
+  );
+}
+
 export function alarmsQuery(q: ValidAlarmQuery): string {
   return (
     `SELECT * FROM "alarm"${where([...windowClauses(q), ...filterClauses(q)])}` +
