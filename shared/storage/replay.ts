@@ -5,6 +5,8 @@
  * (4,320 steps of 280 lamps) is never held whole. `replayNdjson` turns frames into the
  * gateway's streamed format (documented in docs/storage.md).
  */
+import { z } from 'zod';
+import { Id } from '../contract/common.ts';
 import type { ReplayFrame, Store } from './port.ts';
 import type { ValidReplay } from './queries.ts';
 import { bucketStart, QUERY_LIMITS } from './queries.ts';
@@ -79,6 +81,27 @@ export async function* replayFrames(
     yield frames;
   }
 }
+
+/** One line of the streamed replay (see `replayNdjson`); the web app parses lines with it. */
+export const ReplayLine = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('replay'),
+    from: z.number().int(),
+    to: z.number().int(),
+    stepMs: z.number().int(),
+    fields: z.array(z.enum(['level', 'power'])),
+  }),
+  z.strictObject({ type: z.literal('lamps'), add: z.array(Id) }),
+  z.strictObject({
+    type: z.literal('frame'),
+    t: z.number().int(),
+    level: z.array(z.number().nullable()),
+    power: z.array(z.number().nullable()),
+    state: z.record(z.string().regex(/^\d+$/), z.enum(['online', 'offline'])),
+  }),
+  z.strictObject({ type: z.literal('end'), frames: z.number().int() }),
+]);
+export type ReplayLine = z.infer<typeof ReplayLine>;
 
 /**
  * The streamed replay format, one JSON object a line (NDJSON):

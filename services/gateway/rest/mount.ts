@@ -11,7 +11,7 @@ import type { Principal } from '../auth/roles.ts';
 import { bearerOf, type GatewayContext } from '../context.ts';
 import { GatewayError, parseInput } from '../errors.ts';
 import { jsonText } from './numbers.ts';
-import { type Operation, RawAnswer, StatusAnswer } from './operation.ts';
+import { type Operation, RawAnswer, StatusAnswer, StreamAnswer } from './operation.ts';
 
 /** Largest REST body unless an operation says otherwise; a program or a command is a few hundred bytes. */
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
@@ -59,6 +59,7 @@ export function mount(app: Express, ctx: GatewayContext, operations: readonly Op
         body: parsed(op.body, req.body ?? {}, 'body'),
       };
       const answer = await op.handler(input as Parameters<Operation['handler']>[0]);
+      if (answer instanceof StreamAnswer) return sendStream(res, op.status, answer);
       if (answer instanceof RawAnswer) {
         for (const [k, v] of Object.entries(answer.headers)) res.setHeader(k, v);
         res.status(op.status).type(answer.contentType);
@@ -79,6 +80,32 @@ export function mount(app: Express, ctx: GatewayContext, operations: readonly Op
     checkAccess(callerOf(ctx, req), 'authenticated');
     next(new GatewayError('not_found', 'not found'));
   });
+}
+
+/** Write a streamed answer chunk by chunk, waiting whenever the client's socket is full. */
+async function sendStream(res: Response, status: number, answer: StreamAnswer): Promise<void> {
+  const chunks = answer.chunks[Symbol.asyncIterator]();
+  let next = await chunks.next();
+  res.status(status).type(answer.contentType).setHeader('cache-control', 'no-store');
+  let closed = false;
+  const gone = new Promise<void>((resolve) =>
+    res.once('close', () => {
+      closed = true;
+      resolve();
+    }),
+  );
+  try {
+    while (!next.done && !closed) {
+      if (!res.write(next.value))
+        await Promise.race([new Promise((resolve) => res.once('drain', resolve)), gone]);
+      if (closed) break;
+      next = await chunks.next();
+    }
+    if (closed) await chunks.return?.();
+    else res.end();
+  } catch (err) {
+    res.destroy(err as Error);
+  }
 }
 
 function parsed(schema: z.ZodType | undefined, value: unknown, what: string): unknown {

@@ -42,7 +42,19 @@ export class StatusAnswer<T> {
   ) {}
 }
 
-type Answer<T> = T | RawAnswer | StatusAnswer<unknown>;
+/**
+ * A streamed answer: text chunks written as they are produced, with back-pressure (a replay as
+ * NDJSON). The first chunk is produced before anything is sent, so an error up to there is
+ * answered like any other; a later one cuts the stream short (the format's last line is missing).
+ */
+export class StreamAnswer {
+  constructor(
+    readonly contentType: string,
+    readonly chunks: AsyncIterable<string>,
+  ) {}
+}
+
+type Answer<T> = T | RawAnswer | StatusAnswer<unknown> | StreamAnswer;
 
 type Handler<P, Q, B, T> = (input: OperationInput<P, Q, B>) => Answer<T> | Promise<Answer<T>>;
 

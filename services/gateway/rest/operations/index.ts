@@ -5,12 +5,14 @@ import { AUTH_OPERATIONS } from './auth.ts';
 import { COMMAND_OPERATIONS } from './commands.ts';
 import { DATA_OPERATIONS } from './data.ts';
 import { REGISTRY_OPERATIONS } from './registry.ts';
+import { REPLAY_OPERATIONS } from './replay.ts';
 import { REPORT_OPERATIONS } from './reports.ts';
 
 export const OPERATIONS: readonly Operation[] = [
   ...AUTH_OPERATIONS,
   ...REGISTRY_OPERATIONS,
   ...DATA_OPERATIONS,
+  ...REPLAY_OPERATIONS,
   ...COMMAND_OPERATIONS,
   ...REPORT_OPERATIONS,
   ...ADMIN_OPERATIONS,
