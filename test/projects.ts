@@ -21,6 +21,7 @@ export const INTEGRATION_TESTS = [
   'test/gateway/endToEnd.test.ts',
   'test/gateway/forgedBatch.test.ts',
   'test/gateway/injection.test.ts',
+  'test/gateway/loginLockout.test.ts',
   'test/gateway/inventory.test.ts',
   'test/gateway/replay.test.ts',
   'test/gateway/reports.test.ts',
