@@ -80,3 +80,71 @@ test('a lamp’s detail shows live values and a history chart with points from s
   expect(errors, errors.join('\n')).toEqual([]);
   await page.close();
 });
+
+/** Drag with the mouse over the map between two lamps' positions, `pad` px beyond them. */
+async function dragAround(page: Page, lampIds: string[], pad = 6): Promise<void> {
+  const canvas = await page.locator('canvas.map-lamps').boundingBox();
+  if (!canvas) throw new Error('no map');
+  const pts = await page.evaluate(
+    (ids) => ids.map((id) => window.__gadelys?.map?.pointOf(id)),
+    lampIds,
+  );
+  const xs = pts.map((p) => p!.x + canvas.x);
+  const ys = pts.map((p) => p!.y + canvas.y);
+  await page.mouse.move(Math.min(...xs) - pad, Math.min(...ys) - pad);
+  await page.mouse.down();
+  await page.mouse.move((Math.min(...xs) + Math.max(...xs)) / 2, Math.max(...ys) + pad, {
+    steps: 4,
+  });
+  await page.mouse.move(Math.max(...xs) + pad, Math.max(...ys) + pad, { steps: 4 });
+  await page.mouse.up();
+}
+
+test('a command to lamps picked with a box reaches the simulated lamps and their acks appear', async () => {
+  const { page, errors } = await signedIn('operator', '#/commands');
+  await page.waitForSelector('#command-form');
+  await expect
+    .poll(() => page.evaluate(() => window.__gadelys?.map?.count() ?? 0))
+    .toBeGreaterThan(0);
+  // zoom in on the start of the route so a box holds a handful of lamps
+  for (let k = 0; k < 3; k++) {
+    const canvas = (await page.locator('canvas.map-lamps').boundingBox())!;
+    const p = (await page.evaluate(() => window.__gadelys?.map?.pointOf('DOLL-0003')))!;
+    await page.mouse.move(canvas.x + p.x, canvas.y + p.y);
+    await page.mouse.wheel(0, -500);
+  }
+  await page.click('label[for=pick-mode-box]');
+  await dragAround(page, ['DOLL-0002', 'DOLL-0004']);
+  const picked = (await page.textContent('#selection-list'))!.split(', ').filter((s) => s !== '');
+  expect(picked).toEqual(expect.arrayContaining(['DOLL-0002', 'DOLL-0003', 'DOLL-0004']));
+  await page.fill('#command-form input[name=level]', '35');
+  await page.click('#send-command');
+  await page.waitForSelector('#command-progress[data-status]:not([data-status=pending])', {
+    timeout: 30_000,
+  });
+  expect(await page.getAttribute('#command-progress', 'data-status')).toBe('acked');
+  const rows = await page.$$eval('#command-lamps tr[data-lamp]', (trs) =>
+    trs.map((tr) => [tr.getAttribute('data-lamp'), tr.getAttribute('data-state')]),
+  );
+  expect(rows.map(([id]) => id).sort()).toEqual([...picked].sort());
+  expect(rows.every(([, s]) => s === 'acked')).toBe(true);
+  // the simulated lamps run at the new level: their own readings say so
+  await eventually(
+    'the picked lamps reporting 35 %',
+    async () => {
+      const r = await lab.api<{ lamps: { telemetry: { targetLevel: number } | null }[] }>(
+        'GET',
+        `/api/live?lampIds=${picked.join(',')}`,
+        lab.tokens.operator,
+      );
+      return (
+        r.lamps.length === picked.length && r.lamps.every((l) => l.telemetry?.targetLevel === 35)
+      );
+    },
+    { timeoutMs: 20_000, intervalMs: 500 },
+  );
+  await screenshot(page, 'commands');
+  await expectAccessible(page, 'commands');
+  expect(errors, errors.join('\n')).toEqual([]);
+  await page.close();
+});

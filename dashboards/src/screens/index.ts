@@ -7,6 +7,12 @@ import type { ScreenDef } from '../app/screen.ts';
 export const SCREENS: readonly ScreenDef[] = [
   { pattern: '', nav: 'Route', load: () => import('./overview.ts') },
   { pattern: 'lamp/:id', load: () => import('./lampDetail.ts') },
+  {
+    pattern: 'commands',
+    nav: 'Commands',
+    permission: 'commands.send',
+    load: () => import('./commands.ts'),
+  },
   { pattern: 'sign-in', public: true, load: () => import('./signIn.ts') },
   { pattern: 'first-run', public: true, load: () => import('./firstRun.ts') },
 ];

@@ -19,6 +19,7 @@ import { lampHistory } from '../charts/history.ts';
 import { type SeriesSpec, TimeChart } from '../charts/timeChart.ts';
 import { dataTable } from '../ui/dataTable.ts';
 import { fill } from '../ui/load.ts';
+import { radioGroup } from '../ui/radioGroup.ts';
 import { DAY, dateTime, nightOf, nightWindow } from '../ui/time.ts';
 
 export const RANGES = {
@@ -143,20 +144,14 @@ function build(app: App, id: string, initial: RangeKey, signal: AbortSignal): Bu
   app.live.changed.subscribe(renderLive, signal);
 
   // ---- history by range ----
-  const rangeGroup = el('div', {
-    class: 'segmented',
-    role: 'radiogroup',
-    'aria-label': 'History range',
-  });
-  const rangeInputs = new Map<RangeKey, HTMLInputElement>();
-  for (const [key, r] of Object.entries(RANGES) as [RangeKey, (typeof RANGES)[RangeKey]][]) {
-    const input = el('input', { type: 'radio', name: 'range', value: key, id: `range-${key}` });
-    input.addEventListener('change', () => app.navigate(routeHash('lamp', id, { range: key })), {
-      signal,
-    });
-    rangeInputs.set(key, input);
-    rangeGroup.append(el('label', { for: input.id }, input, r.label));
-  }
+  const rangeGroup = radioGroup<RangeKey>(
+    'range',
+    'History range',
+    (Object.keys(RANGES) as RangeKey[]).map((k) => [k, RANGES[k].label] as const),
+    range,
+    (key) => app.navigate(routeHash('lamp', id, { range: key })),
+    signal,
+  );
   const historyChart = new TimeChart({
     title: 'History: level and power',
     series: [
@@ -169,7 +164,7 @@ function build(app: App, id: string, initial: RangeKey, signal: AbortSignal): Bu
   const historyNote = el('p', { class: 'hint', 'aria-live': 'polite' });
 
   async function loadHistory(): Promise<void> {
-    for (const [k, input] of rangeInputs) input.checked = k === range;
+    rangeGroup.set(range);
     const { bucketMs } = RANGES[range];
     const w = rangeWindow(range, Date.now());
     setText(historyNote, `Loading ${RANGES[range].label.toLowerCase()}…`);
@@ -397,7 +392,7 @@ function build(app: App, id: string, initial: RangeKey, signal: AbortSignal): Bu
       section('Now', 'now', facts),
       section('Live', 'live', liveChart.element, supplyChart.element),
     ),
-    section('History', 'history', rangeGroup, historyChart.element, historyNote),
+    section('History', 'history', rangeGroup.element, historyChart.element, historyNote),
     section('Burning hours and power creep', 'life', lifeChart.element, lifeNote),
     el(
       'div',
