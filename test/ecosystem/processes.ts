@@ -4,6 +4,7 @@
  * PID (SIGTERM, then SIGKILL).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { eventually, GiveUp } from '../helpers/eventually.ts';
 
 export interface Started {
   readonly child: ChildProcess;
@@ -34,15 +35,18 @@ export function startProcess(
   return {
     child,
     output: () => out,
-    async waitFor(pattern, what, timeoutMs = 60_000) {
-      // Bounded polling: the output grows in chunks, so check it every 50 ms.
-      for (let waited = 0; waited <= timeoutMs; waited += 50) {
-        const m = out.match(pattern);
-        if (m) return m;
-        if (exited()) throw new Error(`${cmd} exited before ${what}:\n${out.slice(-4000)}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      throw new Error(`gave up waiting for ${what}:\n${out.slice(-4000)}`);
+    waitFor(pattern, what, timeoutMs = 60_000) {
+      // The output grows in chunks: look at it every 50 ms.
+      return eventually(
+        what,
+        () => {
+          const m = out.match(pattern);
+          if (!m && exited())
+            throw new GiveUp(`${cmd} exited before ${what}:\n${out.slice(-4000)}`);
+          return m;
+        },
+        { timeoutMs, intervalMs: 50, detail: () => out.slice(-4000) },
+      );
     },
     async stop() {
       if (exited()) return;
@@ -53,24 +57,4 @@ export function startProcess(
       clearTimeout(timer);
     },
   };
-}
-
-/** Poll `check` every `everyMs` until it returns a value; bounded by `tries`. */
-export async function until<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  tries = 100,
-  everyMs = 200,
-): Promise<T> {
-  let last: unknown;
-  for (let i = 0; i < tries; i++) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`gave up waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }

@@ -11,10 +11,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { GRAFANA_DASHBOARD_DIR } from '../../dashboards/grafana/generate.ts';
+import { eventually } from '../helpers/eventually.ts';
 import { freePort } from '../helpers/ports.ts';
 import { ROOT } from './compose.ts';
 import { metricsIn } from './metricNames.ts';
-import { type Started, startProcess, until } from './processes.ts';
+import { type Started, startProcess } from './processes.ts';
+
+/** Prometheus scrapes every second and evaluates rules on its own clock: wait up to 20 s. */
+const PROMETHEUS_WAIT = { timeoutMs: 20_000, intervalMs: 200 };
 
 const dir = mkdtempSync(join(tmpdir(), 'gadelys-prom-'));
 const started: Started[] = [];
@@ -91,10 +95,14 @@ beforeAll(async () => {
     { cwd: dir, env: { PATH: process.env.PATH } },
   );
   started.push(server);
-  await until('prometheus ready', async () => {
-    const res = await fetch(`${prom}/-/ready`);
-    return res.ok ? true : undefined;
-  });
+  await eventually(
+    'prometheus ready',
+    async () => {
+      const res = await fetch(`${prom}/-/ready`);
+      return res.ok ? true : undefined;
+    },
+    PROMETHEUS_WAIT,
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -104,11 +112,15 @@ afterAll(async () => {
 
 test('every target of the shipped scrape config is up', async () => {
   type Targets = { activeTargets: { scrapePool: string; health: string; lastError: string }[] };
-  const active = await until('every target up', async () => {
-    const { activeTargets } = await api<Targets>('/api/v1/targets');
-    const up = activeTargets.filter((t) => t.health === 'up');
-    return up.length === jobs.length ? activeTargets : undefined;
-  });
+  const active = await eventually(
+    'every target up',
+    async () => {
+      const { activeTargets } = await api<Targets>('/api/v1/targets');
+      const up = activeTargets.filter((t) => t.health === 'up');
+      return up.length === jobs.length ? activeTargets : undefined;
+    },
+    PROMETHEUS_WAIT,
+  );
   expect(active.map((t) => t.scrapePool).sort()).toEqual([...jobs].sort());
   for (const t of active) expect(t.lastError).toBe('');
 });
@@ -120,11 +132,15 @@ test('every rule loads and evaluates on the lab without error', async () => {
   const shipped = parse(readFileSync(`${ROOT}deploy/prometheus/rules/gadelys.yml`, 'utf8')) as {
     groups: { name: string; rules: unknown[] }[];
   };
-  const groups = await until('every rule evaluated', async () => {
-    const { groups } = await api<Rules>('/api/v1/rules');
-    const rules = groups.flatMap((g) => g.rules);
-    return rules.length > 0 && rules.every((r) => r.health !== 'unknown') ? groups : undefined;
-  });
+  const groups = await eventually(
+    'every rule evaluated',
+    async () => {
+      const { groups } = await api<Rules>('/api/v1/rules');
+      const rules = groups.flatMap((g) => g.rules);
+      return rules.length > 0 && rules.every((r) => r.health !== 'unknown') ? groups : undefined;
+    },
+    PROMETHEUS_WAIT,
+  );
   expect(groups.map((g) => g.name).sort()).toEqual(shipped.groups.map((g) => g.name).sort());
   for (const r of groups.flatMap((g) => g.rules)) {
     expect(r.health, `${r.name}: ${r.lastError}`).toBe('ok');
@@ -138,13 +154,13 @@ test('every query of the services dashboard answers, with data where the lab mad
   const query = (expr: string) =>
     api<{ result: unknown[] }>(`/api/v1/query?query=${encodeURIComponent(expr)}`);
   // Rates need a few scrapes: wait until readings have been counted more than once.
-  await until(
+  await eventually(
     'a rate of readings',
     async () =>
       (await query('rate(gadelys_processor_readings_total[5s]) > 0')).result.length > 0
         ? true
         : undefined,
-    150,
+    { ...PROMETHEUS_WAIT, timeoutMs: 30_000 },
   );
   const names = new Set(await api<string[]>('/api/v1/label/__name__/values'));
   let withData = 0;
@@ -156,8 +172,10 @@ test('every query of the services dashboard answers, with data where the lab mad
       // Labelled counters (rejects, refusals, errors) exist once something happened; the rest
       // must have data once a series has been scraped a few times (bounded wait).
       if (first.result.length === 0 && metricsIn(expr).every((m) => names.has(m))) {
-        await until(`"${panel.title}": ${expr}`, async () =>
-          (await query(expr)).result.length > 0 ? true : undefined,
+        await eventually(
+          `"${panel.title}": ${expr}`,
+          async () => ((await query(expr)).result.length > 0 ? true : undefined),
+          PROMETHEUS_WAIT,
         );
       }
       if (metricsIn(expr).every((m) => names.has(m))) withData++;

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { eventually } from './eventually.ts';
+import { eventually, GiveUp } from './eventually.ts';
 
 // Fake timers and a fake performance clock: the helper's waiting is driven, not waited for.
 beforeEach(() => {
@@ -58,6 +58,19 @@ describe('eventually', () => {
     );
     await vi.advanceTimersByTimeAsync(300);
     await failed;
+  });
+
+  it('gives up at once when the check throws GiveUp', async () => {
+    let calls = 0;
+    const done = eventually('a banner', () => {
+      calls++;
+      if (calls === 2) throw new GiveUp('the process exited');
+      return undefined;
+    });
+    const failed = expect(done).rejects.toThrow(GiveUp);
+    await vi.advanceTimersByTimeAsync(100);
+    await failed;
+    expect(calls).toBe(2);
   });
 
   it('returns at once when the first call succeeds', async () => {

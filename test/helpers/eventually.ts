@@ -14,13 +14,22 @@ export interface EventuallyOptions {
 
 const EVENTUALLY_DEFAULTS = { timeoutMs: 10_000, intervalMs: 25 } as const;
 
+/**
+ * Thrown by a `check` that knows waiting longer cannot help (the process it waits for has exited):
+ * `eventually` rejects with it at once instead of at the timeout.
+ */
+export class GiveUp extends Error {
+  override name = 'GiveUp';
+}
+
 /** What `check` returns while the thing has not happened yet. */
 type NotYet = undefined | null | false;
 
 /**
  * Call `check` until it returns something other than `undefined`, `null` or `false`, and resolve
  * with that value (so `check` can both wait and fetch). A `check` that throws, an assertion or a
- * refused connection, has not succeeded yet either. After `timeoutMs` it rejects with an error
+ * refused connection, has not succeeded yet either (unless it throws GiveUp, which ends the wait
+ * with that error). After `timeoutMs` it rejects with an error
  * naming `what` and the last error thrown or value returned, so a broken feature fails with its
  * reason instead of hanging until the test's own timeout.
  */
@@ -39,6 +48,7 @@ export async function eventually<T>(
         return value as Exclude<T, NotYet>;
       last = { value };
     } catch (error) {
+      if (error instanceof GiveUp) throw error;
       last = { error };
     }
     if (performance.now() >= deadline) break;

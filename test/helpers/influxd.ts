@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eventually } from './eventually.ts';
+import { eventually, GiveUp } from './eventually.ts';
 import { freePort } from './ports.ts';
 
 export interface TestInfluxd {
@@ -52,17 +52,17 @@ bind-address = "127.0.0.1:${rpcPort}"
 }
 
 async function waitForPing(url: string, child: ChildProcess, output: () => string): Promise<void> {
-  // A child that exits (a bad config, a port taken meanwhile) fails at once, not at the timeout.
-  const exitedEarly = new Promise<never>((_, reject) =>
-    child.once('exit', (code) => reject(new Error(`influxd exited (${code}): ${output()}`))),
+  // influxd answers within ~20 ms here; one that exits (a bad config, a port taken meanwhile)
+  // fails at once.
+  await eventually(
+    'influxd to answer /ping',
+    async () => {
+      if (child.exitCode !== null)
+        throw new GiveUp(`influxd exited (${child.exitCode}): ${output()}`);
+      return (await fetch(`${url}/ping`)).status === 204;
+    },
+    { detail: output },
   );
-  // influxd answers within ~20 ms here.
-  await Promise.race([
-    eventually('influxd to answer /ping', async () => (await fetch(`${url}/ping`)).status === 204, {
-      detail: output,
-    }),
-    exitedEarly,
-  ]);
 }
 
 function exited(child: ChildProcess): Promise<void> {
