@@ -2,7 +2,7 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topics } from '../../shared/contract/index.ts';
 import { startTestBroker, type TestBroker } from '../helpers/broker.ts';
-import { eventually } from '../helpers/eventually.ts';
+import { eventually, GiveUp } from '../helpers/eventually.ts';
 import { closed, collect, run } from './support.ts';
 
 let b: TestBroker;
@@ -111,25 +111,29 @@ describe('broker with authentication and authorization', () => {
     void sub.then(() => {
       done = true;
     });
-    for (let i = 0; i < 100 && !done; i++) {
-      const ok = await run('mosquitto_pub', [
-        ...base,
-        '-i',
-        lamp.clientId,
-        '-u',
-        lamp.username,
-        '-P',
-        lamp.password,
-        '-q',
-        '1',
-        '-t',
-        topics.telemetry(B),
-        '-m',
-        '{"from":"mosquitto_pub"}',
-      ]);
-      expect(ok.code).toBe(0);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await eventually(
+      'mosquitto_sub to receive a message',
+      async () => {
+        const ok = await run('mosquitto_pub', [
+          ...base,
+          '-i',
+          lamp.clientId,
+          '-u',
+          lamp.username,
+          '-P',
+          lamp.password,
+          '-q',
+          '1',
+          '-t',
+          topics.telemetry(B),
+          '-m',
+          '{"from":"mosquitto_pub"}',
+        ]);
+        if (ok.code !== 0) throw new GiveUp(`mosquitto_pub failed: ${ok.stderr}`);
+        return done;
+      },
+      { timeoutMs: 15_000, intervalMs: 50 },
+    );
     const result = await sub;
     expect(result.code).toBe(0);
     expect(result.stdout.trim()).toBe('{"from":"mosquitto_pub"}');
