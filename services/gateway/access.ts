@@ -6,8 +6,8 @@
  * The rules:
  * - a role holds the permissions listed in `auth/roles.ts`; anything else is refused;
  * - a vendor sees only lamps of its own models, and with them only its own vendor and models;
- * - an alarm that names no lamp (a segment's supply loss) concerns every vendor on the segment,
- *   so vendors do not see it (it would reveal other vendors' lamps' state);
+ * - an alarm that names no lamp (a segment's supply loss) concerns every vendor on the segment:
+ *   a vendor with lamps there sees it, with a text that does not count other vendors' lamps;
  * - a vendor sees a command only when every lamp it went to is theirs, and never who sent it;
  * - a vendor's report and trials are that vendor's only.
  */
@@ -98,12 +98,29 @@ export function lampsMatching(registry: Registry, f: LampFilter): LampPost[] {
 
 export function seesAlarm(
   p: Principal,
-  alarm: Pick<Alarm, 'lampId'> & { vendorId?: string },
+  alarm: Pick<Alarm, 'lampId' | 'segmentId'> & { vendorId?: string },
   registry: Registry,
 ): boolean {
   if (vendorScope(p) === undefined) return true;
-  if (alarm.lampId === undefined) return false;
+  if (alarm.lampId === undefined)
+    return (
+      alarm.segmentId !== undefined &&
+      registry.lampsInSegment(alarm.segmentId).some((l) => seesLamp(p, l.id, registry))
+    );
   return seesVendor(p, alarm.vendorId ?? registry.vendorOf(alarm.lampId)?.id);
+}
+
+/**
+ * An alarm as the caller may see it. A segment's alarm concerns every vendor on the segment;
+ * its text counts everyone's lamps, so a vendor gets a text that names only the segment.
+ */
+export function alarmView<A extends Pick<Alarm, 'lampId' | 'segmentId' | 'type' | 'detail'>>(
+  p: Principal,
+  alarm: A,
+): A {
+  if (vendorScope(p) === undefined || alarm.lampId !== undefined) return alarm;
+  const cleared = alarm.detail.startsWith('cleared: ') ? 'cleared: ' : '';
+  return { ...alarm, detail: `${cleared}${alarm.type} on segment ${alarm.segmentId}` };
 }
 
 /** Every lamp the command went to is the caller's. */

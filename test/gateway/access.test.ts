@@ -1,6 +1,7 @@
 /** The gateway's access rules, table by table: pure, no server. */
 import { describe, expect, test } from 'vitest';
 import {
+  alarmView,
   checkAccess,
   commandView,
   lampsMatching,
@@ -164,10 +165,18 @@ describe('scopeFilter', () => {
 });
 
 describe('alarms and commands', () => {
-  test('a segment alarm (no lamp) is hidden from vendors only', () => {
-    const seg = { lampId: undefined };
-    expect(seesAlarm(vendor, seg, registry)).toBe(false);
-    expect(seesAlarm(who('viewer'), seg, registry)).toBe(true);
+  test("a segment alarm (no lamp): vendors see it where they have lamps, without others' counts", () => {
+    const mine = { lampId: undefined, segmentId: lampA.segmentId };
+    const foreign = registry.segments.find(
+      (seg) => !seg.lampIds.some((id) => registry.vendorOf(id)?.id === vendorA),
+    );
+    expect(seesAlarm(vendor, mine, registry)).toBe(true);
+    if (foreign) expect(seesAlarm(vendor, { segmentId: foreign.id }, registry)).toBe(false);
+    expect(seesAlarm(vendor, { lampId: undefined }, registry)).toBe(false);
+    expect(seesAlarm(who('viewer'), mine, registry)).toBe(true);
+    const alarm = { ...mine, type: 'segmentSupplyLoss', detail: '11 of 22 lamps without supply' };
+    expect(alarmView(vendor, alarm).detail).toBe(`segmentSupplyLoss on segment ${lampA.segmentId}`);
+    expect(alarmView(who('viewer'), alarm).detail).toBe('11 of 22 lamps without supply');
     expect(seesAlarm(vendor, { lampId: lampA.id }, registry)).toBe(true);
     expect(seesAlarm(vendor, { lampId: lampB.id }, registry)).toBe(false);
   });

@@ -190,9 +190,9 @@ describe('alarm engine', () => {
     const out = [];
     for (const id of segment.lampIds)
       out.push(...e.onTelemetry(reading(id, { supplyVoltage: 0, activePower: 0 }), T0 + 1000));
-    // All of them silent afterwards too: still one alarm.
+    // All of them silent afterwards too: still one alarm (the tick brings its count up to date).
     out.push(...e.tick(T0 + 10 * 60_000));
-    expect(summary(out)).toEqual([`raised segmentSupplyLoss:${segment.id}`]);
+    expect([...new Set(summary(out))]).toEqual([`raised segmentSupplyLoss:${segment.id}`]);
     expect(e.active()).toHaveLength(1);
     const back = [];
     for (const id of segment.lampIds) back.push(...e.onTelemetry(reading(id), T0 + 11 * 60_000));
@@ -300,5 +300,52 @@ describe('alarm engine', () => {
     expect(summary(e.onTelemetry(reading(known!), T0 + 4 * 60_000))).toEqual([
       `cleared commsLost:${known}`,
     ]);
+  });
+});
+
+describe('alarm correctness found when tried', () => {
+  it("checks a lamp's own day-burning report against the sun", () => {
+    // 04:55 local in November: the sun is well below the horizon
+    const night = engine(-20);
+    const ev = { lampId: lamp.id, ts: T0, type: 'dayBurning' as const, active: true };
+    expect(night.onEvent(ev, T0)).toEqual([]);
+    const day = engine(25);
+    expect(summary(day.onEvent(ev, T0))).toEqual([`raised dayBurning:${lamp.id}`]);
+  });
+
+  it('clears a lamp failure raised by an event after a minute of normal power', () => {
+    const e = engine();
+    e.onEvent({ lampId: lamp.id, ts: T0, type: 'lampFailure', active: true }, T0);
+    expect(e.onTelemetry(reading(lamp.id), T0 + 1_000)).toEqual([]);
+    expect(e.onTelemetry(reading(lamp.id), T0 + 30_000)).toEqual([]);
+    expect(summary(e.onTelemetry(reading(lamp.id), T0 + 61_000))).toEqual([
+      `cleared lampFailure:${lamp.id}`,
+    ]);
+    // a reading at standby power in between restarts the minute
+    const f = engine();
+    f.onEvent({ lampId: lamp.id, ts: T0, type: 'lampFailure', active: true }, T0);
+    f.onTelemetry(reading(lamp.id), T0 + 1_000);
+    f.onTelemetry(reading(lamp.id, { activePower: model.standbyPowerW }), T0 + 30_000);
+    expect(f.onTelemetry(reading(lamp.id), T0 + 61_000)).toEqual([]);
+    expect(f.active().map((a) => a.alarmId)).toContain(`lampFailure:${lamp.id}`);
+  });
+
+  it("a segment's supply-loss text follows the count of dark lamps", () => {
+    const e = engine();
+    const members = registry.lampsInSegment(segment.id);
+    let last: string | undefined;
+    const raisedAt: string[] = [];
+    members.forEach((l, i) => {
+      for (const a of e.onTelemetry(reading(l.id, { supplyVoltage: 0 }), T0 + i))
+        if (a.type === 'segmentSupplyLoss') raisedAt.push(a.detail);
+    });
+    // raised once while the lamps report, brought up to date on the next tick, once
+    expect(raisedAt).toHaveLength(1);
+    const update = e.tick(T0 + 5_000).filter((a) => a.type === 'segmentSupplyLoss');
+    expect(update).toMatchObject([{ state: 'raised', alarmId: `segmentSupplyLoss:${segment.id}` }]);
+    last = update[0]?.detail;
+    expect(last).toBe(`${members.length} of ${members.length} lamps without supply or silent`);
+    expect(e.active().find((a) => a.type === 'segmentSupplyLoss')?.detail).toBe(last);
+    expect(e.tick(T0 + 10_000)).toEqual([]);
   });
 });

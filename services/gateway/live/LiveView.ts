@@ -68,6 +68,13 @@ export class LiveView {
     }
     const vendorId = a.lampId ? this.lamps.get(a.lampId)?.vendorId : undefined;
     const active: ActiveAlarm = vendorId ? { ...a, vendorId } : { ...a };
+    // Raised again with a new detail (a segment's count of dark lamps): still the same alarm,
+    // so it keeps its acknowledgement.
+    const held = this.alarms.get(a.alarmId);
+    if (held?.acknowledgedBy !== undefined) {
+      active.acknowledgedBy = held.acknowledgedBy;
+      if (held.acknowledgedAt !== undefined) active.acknowledgedAt = held.acknowledgedAt;
+    }
     this.alarms.set(a.alarmId, active);
     this.emitAlarm(active);
   }

@@ -43,6 +43,12 @@ const SEVERITY: Record<AlarmType, Alarm['severity']> = {
  */
 const SUN_REUSE_MS = 60_000;
 
+/**
+ * A lamp failure the lamp reported itself clears once the lamp has drawn its normal power this
+ * long (a lamp that recovers does not always send the event's end).
+ */
+export const EVENT_FAILURE_CLEARS_AFTER_MS = 60_000;
+
 /** What the latest reading showed, kept as numbers: alarm texts are written only on a change. */
 interface Measured {
   power: number;
@@ -58,6 +64,8 @@ interface LampState {
   lastSeen?: number;
   failed: boolean;
   failedByEvent: boolean;
+  /** Since when readings have shown normal power while commanded on (clears failedByEvent). */
+  normalSince?: number;
   powerOff: boolean;
   dayBurning: boolean;
   dayBurningByEvent: boolean;
@@ -148,9 +156,16 @@ export function createAlarmEngine(settings: AlarmSettings, deps: AlarmDeps): Ala
     want: string | undefined,
     where: { lampId?: string; segmentId?: string },
     now: number,
+    /** Re-announce a raised alarm whose detail changed (a segment's count of dark lamps). */
+    refresh = false,
   ) => {
     const current = raised.get(alarmId);
-    if (want !== undefined && !current) {
+    if (want !== undefined && current && refresh && current.detail !== want) {
+      // Still raised, but what it says changed (more lamps went dark): raised again, same id.
+      const alarm: Alarm = { ...current, ts: now, detail: want };
+      raised.set(alarmId, alarm);
+      out.push(alarm);
+    } else if (want !== undefined && !current) {
       const alarm: Alarm = {
         alarmId,
         type,
@@ -223,7 +238,8 @@ export function createAlarmEngine(settings: AlarmSettings, deps: AlarmDeps): Ala
     }
   };
 
-  const reconcileSegment = (out: Alarm[], segmentId: string, now: number) => {
+  /** `refresh`: re-announce a raised alarm whose count changed (on ticks, not per reading). */
+  const reconcileSegment = (out: Alarm[], segmentId: string, now: number, refresh = false) => {
     const members = registry.lampsInSegment(segmentId);
     if (members.length === 0) return;
     const down = members.filter((l) => {
@@ -251,6 +267,7 @@ export function createAlarmEngine(settings: AlarmSettings, deps: AlarmDeps): Ala
       want,
       { segmentId },
       now,
+      refresh,
     );
     if (was && !segmentDown(segmentId)) {
       // Supply is back: lamps reboot one by one, so restart the silence clock of those not heard
@@ -307,7 +324,16 @@ export function createAlarmEngine(settings: AlarmSettings, deps: AlarmDeps): Ala
       }
       m.altitude = s.sun.altitude;
       s.dayBurning = burning && m.altitude > settings.dayAltitudeDeg;
+      let recovered = false;
+      if (!s.failed && !s.supplyLoss && t.targetLevel > 0 && !off) {
+        s.normalSince ??= now;
+        if (s.failedByEvent && now - s.normalSince >= EVENT_FAILURE_CLEARS_AFTER_MS) {
+          s.failedByEvent = false;
+          recovered = true;
+        }
+      } else s.normalSince = undefined;
       if (
+        !recovered &&
         !wasSilent &&
         conditions(s) === before &&
         !restoredLamps.has(t.lampId) &&
@@ -324,7 +350,11 @@ export function createAlarmEngine(settings: AlarmSettings, deps: AlarmDeps): Ala
         s.failedByEvent = e.active;
         s.detail.lampFailure = detail;
       } else if (e.type === 'dayBurning') {
-        s.dayBurningByEvent = e.active;
+        // A lamp's own day-burning report is checked against the sun at the event's time: a
+        // node with a wrong clock or a lux sensor in a shadow is not burning in daylight.
+        const lamp = registry.lamp(e.lampId)!;
+        const sunUp = deps.sunAltitude(e.ts, lamp.lat, lamp.lon) > settings.dayAltitudeDeg;
+        s.dayBurningByEvent = e.active && sunUp;
         s.detail.dayBurning = detail;
       } else if (e.type === 'supplyLoss') {
         s.supplyLossByEvent = e.active;
@@ -365,7 +395,7 @@ export function createAlarmEngine(settings: AlarmSettings, deps: AlarmDeps): Ala
     },
     tick(now) {
       const out: Alarm[] = [];
-      for (const segment of registry.segments) reconcileSegment(out, segment.id, now);
+      for (const segment of registry.segments) reconcileSegment(out, segment.id, now, true);
       for (const lampId of new Set([...lamps.keys(), ...pending.keys()]))
         reconcileLamp(out, lampId, now);
       return out;

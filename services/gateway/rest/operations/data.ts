@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Alarm } from '../../../../shared/contract/index.ts';
 import type { LampFilter, Store } from '../../../../shared/storage/port.ts';
 import { QUERY_LIMITS } from '../../../../shared/storage/queries.ts';
-import { lampsMatching, scopeFilter, seesAlarm } from '../../access.ts';
+import { alarmView, lampsMatching, scopeFilter, seesAlarm, vendorScope } from '../../access.ts';
 import { AlarmAckRequest } from '../../api.ts';
 import type { Principal } from '../../auth/roles.ts';
 import type { GatewayContext } from '../../context.ts';
@@ -130,7 +130,10 @@ export const DATA_OPERATIONS = [
     response: AlarmsResponse,
     status: 200,
     handler: ({ ctx, principal }) => {
-      const alarms = ctx.live.activeAlarms().filter((a) => seesAlarm(principal, a, ctx.registry));
+      const alarms = ctx.live
+        .activeAlarms()
+        .filter((a) => seesAlarm(principal, a, ctx.registry))
+        .map((a) => alarmView(principal, a));
       return { ok: true, count: alarms.length, alarms };
     },
   }),
@@ -165,10 +168,21 @@ export const DATA_OPERATIONS = [
         if (g.lampIds?.length === 0) continue;
         found.push(...(await storeOf(ctx).alarms({ ...g, from, to, limit })));
       }
-      const alarms = found
+      // A vendor also sees the segment alarms (no lamp) of the segments its lamps are on.
+      const segmentAlarms: Alarm[] = [];
+      if (vendorScope(principal) !== undefined && storeFilter.lampIds === undefined) {
+        const segments = new Set(lampsMatching(registry, filter).map((l) => l.segmentId));
+        for (const segmentId of segments)
+          for (const a of await storeOf(ctx).alarms({ segmentId, from, to, limit }))
+            if (a.lampId === undefined) segmentAlarms.push(a);
+      }
+      const alarms = [
+        // a segment's alarm names no lamp: a vendor's or model's lamp query does not match it
+        ...found.filter((a) => !byLamps || a.lampId !== undefined),
+        ...segmentAlarms,
+      ]
         .filter((a) => seesAlarm(principal, a, registry))
-        // a segment's alarm names no lamp: it cannot belong to a vendor's or a model's filter
-        .filter((a) => !byLamps || a.lampId !== undefined)
+        .map((a) => alarmView(principal, a))
         .sort((a, b) => a.ts - b.ts || a.alarmId.localeCompare(b.alarmId))
         .slice(0, limit);
       return { ok: true, from, to, count: alarms.length, alarms };
