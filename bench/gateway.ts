@@ -11,6 +11,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { WebSocket } from 'ws';
+import type { WsServerFrame } from '../services/gateway/api.ts';
 import { silentLogger } from '../shared/log.ts';
 import { loadRegistry, type Registry } from '../shared/registry/index.ts';
 import { loadSimulatorConfig } from '../simulator/config.ts';
@@ -131,12 +132,9 @@ async function latency(h: Harness, rate: number, seconds: number) {
   let recording = false;
   ws.on('message', (data) => {
     const t = Date.now();
-    const f = JSON.parse(data.toString()) as {
-      type: string;
-      lamps?: { telemetry: { ts: number } | null }[];
-    };
+    const f = JSON.parse(data.toString()) as WsServerFrame;
     if (!recording || f.type !== 'delta') return;
-    for (const l of f.lamps ?? []) if (l.telemetry) wsLat.push(t - l.telemetry.ts);
+    for (const ts of f.live.ts) if (ts !== null) wsLat.push(t - (f.t0 + ts));
   });
   const sub = await mqtt.connectAsync(h.broker.url, {
     ...h.broker.credentialsFor('gateway'),

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { Id, LampCommand, Level, Telemetry, Text, Timestamp } from '../../shared/contract/index.ts';
-import { Role } from './auth/roles.ts';
+import { type Permission, Role } from './auth/roles.ts';
 import type { ActiveAlarm } from './responses.ts';
 
 /** Latest known state of one lamp, as REST and the WebSocket deliver it. */
@@ -87,6 +87,39 @@ export type LampCommandState = z.infer<typeof LampCommandState>;
 
 // ---- WebSocket frames ----
 
+/** Telemetry fields the live stream carries, one column each. */
+export const LIVE_FIELDS = [
+  'actualLevel',
+  'targetLevel',
+  'activePower',
+  'supplyVoltage',
+  'supplyCurrent',
+  'activeEnergy',
+  'illuminance',
+  'seq',
+] as const satisfies readonly (keyof Telemetry)[];
+export type LiveField = (typeof LIVE_FIELDS)[number];
+/** `LiveColumns.status` holds positions in this list. */
+export const LIVE_STATUS = [
+  'unknown',
+  'online',
+  'offline',
+] as const satisfies readonly LiveLamp['status'][];
+
+/**
+ * The live state of many lamps as parallel arrays, so a frame grows by about 70 bytes a lamp and
+ * not by a JSON object each: entry k of every column belongs to the lamp at `lampIds[i[k]]` of
+ * the subscription's snapshot. `statusTs` and `ts` are ms relative to the frame's `t0`. A lamp
+ * with no reading yet has null in `ts` and in every field column; `illuminance` is null where
+ * the post has no light sensor. Values are rounded to the precision of their quantity.
+ */
+export type LiveColumns = {
+  i: number[];
+  status: number[];
+  statusTs: (number | null)[];
+  ts: (number | null)[];
+} & { [F in LiveField]: (number | null)[] };
+
 /** Client to gateway. */
 export const WsClientFrame = z.discriminatedUnion('type', [
   z.strictObject({
@@ -113,9 +146,17 @@ export type WsClientFrame =
 
 /** Gateway to client (documentation and the dashboard's type; the gateway builds these). */
 export type WsServerFrame =
-  | { type: 'hello'; username: string; role: Role; vendorId?: string }
-  | { type: 'snapshot'; lamps: LiveLamp[]; alarms?: ActiveAlarm[] }
-  | { type: 'delta'; lamps: LiveLamp[] }
+  | {
+      type: 'hello';
+      username: string;
+      role: Role;
+      vendorId?: string;
+      /** What this principal may do, so clients show only what works. */
+      permissions: Permission[];
+    }
+  /** Every lamp in scope: `lampIds` fixes the positions that this and later frames use. */
+  | { type: 'snapshot'; t0: number; lampIds: string[]; live: LiveColumns; alarms?: ActiveAlarm[] }
+  | { type: 'delta'; t0: number; live: LiveColumns }
   | { type: 'alarm'; alarm: ActiveAlarm }
   | { type: 'command'; command: CommandSummary }
   | { type: 'commandAccepted'; ref?: string; command: CommandSummary }

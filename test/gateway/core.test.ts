@@ -116,9 +116,9 @@ describe('ClientSession', () => {
     let t = 0;
     let buffered = 0;
     const frames: string[][] = [];
-    const session = new ClientSession(
+    const session = new ClientSession<string>(
       {
-        send: (f) => frames.push(JSON.parse(f).lamps.map((l: { v: string }) => l.v)),
+        send: (batch) => frames.push(batch.map((l) => JSON.parse(l).v)),
         bufferedAmount: () => buffered,
       },
       { minIntervalMs, maxBufferedBytes, now: () => t },

@@ -10,7 +10,8 @@ import type { Permission } from '../../../services/gateway/auth/roles.ts';
 import type { Api } from '../app/api.ts';
 import { Signal } from '../app/store.ts';
 import { type ActiveAlarm, AlarmBook } from './alarms.ts';
-import { LiveTable, type RegistryLamp, STATUS } from './LiveTable.ts';
+import { applyColumns, checkColumns, rowsOf } from './decode.ts';
+import { LiveTable, type RegistryLamp } from './LiveTable.ts';
 
 export type Connection = 'idle' | 'connecting' | 'live' | 'offline';
 
@@ -45,25 +46,29 @@ export function createLiveState(deps: LiveDeps): LiveState {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const bump = () => changed.set(changed.value + 1);
 
+  /** Table row of each position of the current subscription's snapshot. */
+  let rows: Int32Array = new Int32Array(0);
+
   function onFrame(frame: WsServerFrame): void {
     switch (frame.type) {
       case 'hello':
-        deps.onHello({
-          permissions: (frame as { permissions?: Permission[] }).permissions ?? [],
-        });
+        deps.onHello({ permissions: frame.permissions ?? [] });
         socket?.send(JSON.stringify({ type: 'subscribe', all: true, alarms: true }));
         return;
-      case 'snapshot':
-        for (const l of frame.lamps) applyLamp(l);
+      case 'snapshot': {
+        const next = rowsOf(table, frame.lampIds);
+        checkColumns(frame.live, next.length);
+        rows = next;
+        applyColumns(table, rows, frame.live, frame.t0);
         alarms.replace((frame.alarms ?? []) as ActiveAlarm[]);
         alarms.markLamps(table);
         ready.set(true);
         bump();
         return;
+      }
       case 'delta':
-        for (const l of frame.lamps) applyLamp(l);
-        table.version += 1;
-        bump();
+        checkColumns(frame.live, rows.length);
+        if (applyColumns(table, rows, frame.live, frame.t0) > 0) bump();
         return;
       case 'alarm':
         alarms.apply(frame.alarm as ActiveAlarm);
@@ -73,24 +78,6 @@ export function createLiveState(deps: LiveDeps): LiveState {
       default:
         return;
     }
-  }
-
-  function applyLamp(l: Extract<WsServerFrame, { type: 'delta' }>['lamps'][number]): void {
-    const i = table.indexOf.get(l.lampId);
-    if (i === undefined) return;
-    table.status[i] = Math.max(0, STATUS.indexOf(l.status));
-    table.statusTs[i] = l.statusTs ?? Number.NaN;
-    const t = l.telemetry;
-    if (!t) return;
-    table.ts[i] = t.ts;
-    table.level[i] = t.actualLevel;
-    table.target[i] = t.targetLevel;
-    table.power[i] = t.activePower;
-    table.voltage[i] = t.supplyVoltage;
-    table.current[i] = t.supplyCurrent;
-    table.energy[i] = t.activeEnergy;
-    table.lux[i] = t.illuminance ?? Number.NaN;
-    table.seq[i] = t.seq;
   }
 
   function connect(): void {
@@ -110,7 +97,12 @@ export function createLiveState(deps: LiveDeps): LiveState {
       } catch {
         return;
       }
-      onFrame(frame);
+      try {
+        onFrame(frame);
+      } catch (err) {
+        // A malformed frame is dropped whole; the next snapshot or delta carries on.
+        console.warn('gadelys: live frame refused:', err instanceof Error ? err.message : err);
+      }
     };
     ws.onclose = (e) => {
       if (socket !== ws) return;

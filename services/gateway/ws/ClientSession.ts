@@ -6,8 +6,9 @@
  *   value per lamp is kept and sent once the socket drains.
  * Pending memory is therefore bounded by the number of lamps in the client's scope.
  */
-export interface SessionIo {
-  send(frame: string): void;
+export interface SessionIo<T> {
+  /** Write one frame holding these updates (the caller encodes them). */
+  send(batch: T[]): void;
   bufferedAmount(): number;
 }
 
@@ -27,19 +28,19 @@ export interface SessionStats {
   frames: number;
 }
 
-export class ClientSession {
+export class ClientSession<T> {
   private readonly lastSent = new Map<string, number>();
-  /** lampId -> serialized LiveLamp JSON waiting to go out. */
-  private readonly pending = new Map<string, string>();
+  /** lampId -> the latest update waiting to go out. */
+  private readonly pending = new Map<string, T>();
   readonly stats: SessionStats = { sent: 0, coalesced: 0, frames: 0 };
 
   constructor(
-    private readonly io: SessionIo,
+    private readonly io: SessionIo<T>,
     private readonly opts: SessionOptions,
   ) {}
 
-  /** Offer an update; `json` is the LiveLamp serialized once for every client. */
-  offer(lampId: string, json: string): void {
+  /** Offer a lamp's latest state. */
+  offer(lampId: string, update: T): void {
     const t = this.opts.now();
     const last = this.lastSent.get(lampId);
     const early = last !== undefined && t - last < this.opts.minIntervalMs;
@@ -47,12 +48,12 @@ export class ClientSession {
       if (this.pending.has(lampId)) this.stats.coalesced += 1;
       // delete first so the map keeps arrival order of the latest values
       this.pending.delete(lampId);
-      this.pending.set(lampId, json);
+      this.pending.set(lampId, update);
       if (!early && !this.slow()) this.flush();
       return;
     }
     this.lastSent.set(lampId, t);
-    this.write([json]);
+    this.write([update]);
   }
 
   /** Send what is due. Called by a timer and whenever the socket may have drained. */
@@ -60,13 +61,13 @@ export class ClientSession {
     if (this.pending.size === 0 || this.slow()) return;
     const t = this.opts.now();
     const max = this.opts.maxBatch ?? 500;
-    let batch: string[] = [];
-    for (const [lampId, json] of this.pending) {
+    let batch: T[] = [];
+    for (const [lampId, update] of this.pending) {
       const last = this.lastSent.get(lampId);
       if (last !== undefined && t - last < this.opts.minIntervalMs) continue;
       this.pending.delete(lampId);
       this.lastSent.set(lampId, t);
-      batch.push(json);
+      batch.push(update);
       if (batch.length >= max) {
         this.write(batch);
         batch = [];
@@ -90,9 +91,9 @@ export class ClientSession {
     return this.io.bufferedAmount() > this.opts.maxBufferedBytes;
   }
 
-  private write(jsons: string[]): void {
-    this.stats.sent += jsons.length;
+  private write(batch: T[]): void {
+    this.stats.sent += batch.length;
     this.stats.frames += 1;
-    this.io.send(`{"type":"delta","lamps":[${jsons.join(',')}]}`);
+    this.io.send(batch);
   }
 }

@@ -2,12 +2,13 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { type CommandSummary, type LiveLamp, WsClientFrame, type WsServerFrame } from '../api.ts';
-import type { Principal } from '../auth/roles.ts';
+import { can, PERMISSIONS, type Principal } from '../auth/roles.ts';
 import { commandView, followsAllCommands, seesAlarm, seesVendor } from '../access.ts';
 import { bearerOf, type GatewayContext } from '../context.ts';
 import { GatewayError, zodIssues } from '../errors.ts';
 import type { ActiveAlarm } from '../live/LiveView.ts';
 import { ClientSession } from './ClientSession.ts';
+import { deltaFrame, type LiveIndex, snapshotFrame } from './liveFrames.ts';
 
 export const WS_PATH = '/ws';
 /** Largest frame a client may send; a command or a subscription to every lamp fits. */
@@ -28,11 +29,13 @@ const REVALIDATE_EVERY_MS = 5_000;
 interface Client {
   ws: WebSocket;
   principal: Principal;
-  session: ClientSession;
+  session: ClientSession<LiveLamp>;
   /** null: all lamps the principal may see; empty set: none. */
   lamps: Set<string> | null | undefined;
   alarms: boolean;
   commands: boolean;
+  /** Positions of the lamps of the current subscription, fixed by its snapshot. */
+  index?: LiveIndex;
 }
 
 /**
@@ -94,10 +97,11 @@ export function attachWebSocket(server: Server, ctx: GatewayContext, opts: WsOpt
       lamps: undefined,
       alarms: false,
       commands: false,
-      session: new ClientSession(
+      session: new ClientSession<LiveLamp>(
         {
-          send: (frame) => {
-            if (ws.readyState === WebSocket.OPEN) ws.send(frame);
+          send: (batch) => {
+            if (ws.readyState !== WebSocket.OPEN || !c.index) return;
+            ws.send(JSON.stringify(deltaFrame(batch, c.index, ctx.now())));
           },
           bufferedAmount: () => ws.bufferedAmount,
         },
@@ -120,6 +124,7 @@ export function attachWebSocket(server: Server, ctx: GatewayContext, opts: WsOpt
       type: 'hello',
       username: principal.username,
       role: principal.role,
+      permissions: PERMISSIONS.filter((perm) => can(principal.role, perm)),
     };
     if (principal.vendorId !== undefined) hello.vendorId = principal.vendorId;
     send(c, hello);
@@ -152,6 +157,7 @@ export function attachWebSocket(server: Server, ctx: GatewayContext, opts: WsOpt
         c.lamps = undefined;
         c.alarms = false;
         c.commands = false;
+        c.index = undefined;
         c.session.reset();
         return;
       case 'subscribe': {
@@ -190,7 +196,8 @@ export function attachWebSocket(server: Server, ctx: GatewayContext, opts: WsOpt
         c.commands = frame.commands ?? false;
         c.session.reset();
         const snapshot = ctx.live.all().filter((l) => inScope(c, l));
-        const out: WsServerFrame = { type: 'snapshot', lamps: snapshot };
+        const { frame: out, index } = snapshotFrame(snapshot, ctx.now());
+        c.index = index;
         if (c.alarms) out.alarms = ctx.live.activeAlarms().filter((a) => alarmInScope(c, a));
         return send(c, out);
       }
@@ -240,12 +247,8 @@ export function attachWebSocket(server: Server, ctx: GatewayContext, opts: WsOpt
 
   const offLamp = ctx.live.subscribe((lamp) => {
     if (clients.size === 0) return;
-    let json: string | undefined;
-    for (const c of clients) {
-      if (!inScope(c, lamp)) continue;
-      json ??= JSON.stringify(lamp);
-      c.session.offer(lamp.lampId, json);
-    }
+    // Encoded per client at flush time: each client's frame names lamps by its own positions.
+    for (const c of clients) if (inScope(c, lamp)) c.session.offer(lamp.lampId, lamp);
   });
   const offAlarm = ctx.live.subscribeAlarms((alarm) => {
     for (const c of clients)
