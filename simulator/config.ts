@@ -56,8 +56,6 @@ export const SimulatorEnv = z.object({
   SIMULATOR_SEED: env.int(SIMULATOR_DEFAULTS.seed, 0, 2 ** 31 - 1),
   SIMULATOR_INTERVAL_MS: env.int(SIMULATOR_DEFAULTS.intervalMs, 10, 24 * 3_600_000),
   SIMULATOR_JITTER: env.number(SIMULATOR_DEFAULTS.jitter, 0, 0.5),
-  /** Lamps to simulate: the registry's count when unset; more replicate the route. */
-  SIMULATOR_LAMPS: env.int(0, 0, 1_000_000),
   SIMULATOR_PROGRAM: env
     .oneOf(['danish', 'slagelse', 'adaptive'], SIMULATOR_DEFAULTS.program)
     .pipe(z.enum(['danish', 'slagelse', 'adaptive'])),

@@ -6,7 +6,6 @@ import { createLogger, type Logger } from '../../shared/log.ts';
 import type { RunningService } from '../../shared/service.ts';
 import type { Store } from '../../shared/storage/port.ts';
 import { loadSimulatorConfig } from '../../simulator/config.ts';
-import { scaleRegistry } from '../../simulator/fleet.ts';
 import { startSimulator } from '../../simulator/simulator.ts';
 import { loadBrokerConfig } from '../broker/config.ts';
 import { startBroker } from '../broker/server.ts';
@@ -59,12 +58,9 @@ export async function startLab(source: Env): Promise<RunningLab> {
   const level = config.lab.LOG_LEVEL;
   const log = createLogger('lab', level);
   const labSecret = labSecretOf(config.lab);
-  // Every service reads the same inventory variables from the one environment: one registry.
-  const base = loadServiceRegistry(config.gateway);
-  // With SIMULATOR_LAMPS above the inventory the route is replicated; every service must know
-  // the replicated lamps, so scale the registry once, here.
-  const wanted = config.simulator.SIMULATOR_LAMPS;
-  const registry = wanted > 0 && wanted !== base.lamps.length ? scaleRegistry(base, wanted) : base;
+  // Every service reads the same inventory variables (SIMULATOR_LAMPS among them) from the one
+  // environment: one registry, resolved once.
+  const registry = loadServiceRegistry(config.gateway);
   const services: RunningService[] = [];
   let store: Store | undefined;
   try {

@@ -4,6 +4,9 @@
  * The broker (who may log in), the processor (tags), the simulator (which lamps exist) and the
  * gateway must all load the same one, so each service's config carries these three variables.
  */
+
+// The replication the simulator runs is the registry every service must know.
+import { scaleRegistry } from '../../simulator/fleet.ts';
 import { env } from '../config.ts';
 import { loadRegistry, type Registry, resolveInventoryPath } from '../registry/index.ts';
 
@@ -18,12 +21,18 @@ export const InventoryEnvShape = {
   CATALOG_PATH: env.optionalString(),
   /** The gateway's data folder: an inventory uploaded through the gateway is read from here. */
   GATEWAY_DATA_DIR: env.string(DEFAULT_GATEWAY_DATA_DIR),
+  /**
+   * Lamps of the route (the simulator's `--lamps`): 0 = the inventory's; fewer cut it, more
+   * replicate it (`r2-DOLL-0001`). Every service reads it, so all know the same devices.
+   */
+  SIMULATOR_LAMPS: env.int(0, 0, 1_000_000),
 };
 
 export interface InventoryConfig {
   INVENTORY_PATH?: string | undefined;
   CATALOG_PATH?: string | undefined;
   GATEWAY_DATA_DIR: string;
+  SIMULATOR_LAMPS?: number | undefined;
 }
 
 /** Where the registry comes from: the file, or undefined for the shipped route. */
@@ -33,5 +42,7 @@ export function inventoryPathOf(config: InventoryConfig): string | undefined {
 
 /** The registry a service starts with. Throws RegistryError listing every problem of the file. */
 export function loadServiceRegistry(config: InventoryConfig): Registry {
-  return loadRegistry(inventoryPathOf(config), config.CATALOG_PATH);
+  const registry = loadRegistry(inventoryPathOf(config), config.CATALOG_PATH);
+  const lamps = config.SIMULATOR_LAMPS ?? 0;
+  return lamps > 0 ? scaleRegistry(registry, lamps) : registry;
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mosquittoAcl, mosquittoPasswords } from '../../services/broker/mosquittoExport.ts';
+import { createDirectory } from '../../services/broker/policy.ts';
 import { DEFAULT_SERVICE_USERNAMES } from '../../shared/auth/serviceAccounts.ts';
 import { loadServiceRegistry } from '../../shared/bootstrap/inventory.ts';
 import { labSecretOf, requireSecret } from '../../shared/bootstrap/secrets.ts';
@@ -37,6 +38,22 @@ describe('the inventory every service starts with', () => {
     ],
   ])('%s', (_name, config, lamps) => {
     expect(loadServiceRegistry(config).lamps.length).toBe(lamps);
+  });
+});
+
+describe('the route size every service reads (SIMULATOR_LAMPS)', () => {
+  it('replicates the inventory for every service alike, so the broker knows the replicas', () => {
+    const config = {
+      GATEWAY_DATA_DIR: join(dir, 'none'),
+      SIMULATOR_LAMPS: shipped.lamps.length + 20,
+    };
+    const registry = loadServiceRegistry(config);
+    expect(registry.lamps.length).toBe(shipped.lamps.length + 20);
+    const replica = `r2-${shipped.lamps[0]!.id}`;
+    expect(createDirectory(registry).isLamp(replica)).toBe(true);
+    expect(loadServiceRegistry({ ...config, SIMULATOR_LAMPS: 0 }).lamps.length).toBe(
+      shipped.lamps.length,
+    );
   });
 });
 
