@@ -5,8 +5,10 @@
  * (through DBRP) and 3.x all serve, like the gateway's own reads.
  *
  * Energy is the spread of the cumulative activeEnergy counter per lamp (as the gateway computes
- * it), summed per vendor or segment in an outer query. Queries read raw data; keep long ranges
- * on the 1-minute or 1-hour rollups once the processor writes them.
+ * it), summed per vendor or segment in an outer query. Long ranges read the processor's rollups
+ * (shared/storage/schema.ts: rollup_1h, per lamp and hour, `<field>_sum|n|min|max|last`, `count`):
+ * the energy dashboard and the hourly lamp panels. The latest state of every lamp comes from
+ * `last_state` (one point per lamp), not from a scan of history.
  */
 import type { DashboardSpec, InfluxQuery, PanelSpec, VariableSpec } from './model.ts';
 
@@ -37,13 +39,25 @@ const lampVar: VariableSpec = {
 const LAMPS = '"segmentId" =~ /^$segment$/ AND "vendorId" =~ /^$vendor$/ AND $timeFilter';
 const LAMP = `"lampId" = '$lamp' AND $timeFilter`;
 
-const perInterval = (select: string, where: string, groupBy = ''): string =>
-  `SELECT ${select} FROM "telemetry" WHERE ${where} GROUP BY time($__interval)${groupBy} fill(none)`;
+const perInterval = (select: string, where: string, groupBy = '', from = 'telemetry'): string =>
+  `SELECT ${select} FROM "${from}" WHERE ${where} GROUP BY time($__interval)${groupBy} fill(none)`;
+
+/** The lamps the variables select, in last_state (points at time 0: no time filter). */
+const LAST = '"segmentId" =~ /^$segment$/ AND "vendorId" =~ /^$vendor$/';
+/** Readings within the dashboard's range ($__from is its start, epoch ms). */
+const RECENT = `${LAST} AND "readingTs" >= $__from`;
+/** Per lamp over the range, from the hourly rollup: the spread of the energy counter. */
+const ROLLUP_ENERGY = 'max("activeEnergy_max") - min("activeEnergy_min")';
+const HOURLY = 'From the hourly rollups: the hour in progress appears once it is complete.';
 
 /** Per lamp in the inner query, summed in the outer: route and group totals of per-lamp figures. */
-const sumOfLamps = (inner: string, groupBy: readonly string[] = []): InfluxQuery => ({
+const sumOfLamps = (
+  inner: string,
+  groupBy: readonly string[] = [],
+  from = 'telemetry',
+): InfluxQuery => ({
   query:
-    `SELECT sum("v") AS "value" FROM (SELECT ${inner} AS "v" FROM "telemetry" WHERE ${LAMPS} ` +
+    `SELECT sum("v") AS "value" FROM (SELECT ${inner} AS "v" FROM "${from}" WHERE ${LAMPS} ` +
     `GROUP BY ${['"lampId"', ...groupBy.map((t) => `"${t}"`)].join(', ')})` +
     (groupBy.length ? ` GROUP BY ${groupBy.map((t) => `"${t}"`).join(', ')}` : ''),
   columns: ['time', 'value'],
@@ -51,11 +65,14 @@ const sumOfLamps = (inner: string, groupBy: readonly string[] = []): InfluxQuery
   ...(groupBy.length ? { alias: `$tag_${groupBy[0]}` } : {}),
 });
 
-/** Energy per interval: the counter's increase per lamp and interval, summed per tag. */
+/**
+ * Energy per interval from the hourly rollup: the increase of each lamp's counter from one
+ * interval's largest reading to the next (nothing between buckets is lost), summed per tag.
+ */
 const energyPerInterval = (tag: string): InfluxQuery => ({
   query:
-    'SELECT sum("kWh") AS "kWh" FROM (SELECT non_negative_difference(last("activeEnergy")) AS "kWh" ' +
-    `FROM "telemetry" WHERE ${LAMPS} GROUP BY time($__interval), "lampId", "${tag}") ` +
+    'SELECT sum("kWh") AS "kWh" FROM (SELECT non_negative_difference(max("activeEnergy_max")) AS "kWh" ' +
+    `FROM "rollup_1h" WHERE ${LAMPS} GROUP BY time($__interval), "lampId", "${tag}") ` +
     `WHERE $timeFilter GROUP BY time($__interval), "${tag}" fill(none)`,
   alias: `$tag_${tag}`,
   columns: ['time', 'kWh'],
@@ -102,15 +119,23 @@ const routeOverview: DashboardSpec = {
   refresh: '30s',
   variables: [segmentVar, vendorVar],
   panels: [
-    stat('Lamps reporting', 'none', {
-      query: `SELECT count("level") AS "lamps" FROM (SELECT last("actualLevel") AS "level" FROM "telemetry" WHERE ${LAMPS} GROUP BY "lampId")`,
-      columns: ['time', 'lamps'],
-    }),
+    stat(
+      'Lamps reporting',
+      'none',
+      {
+        query: `SELECT count("readingTs") AS "lamps" FROM "last_state" WHERE ${RECENT}`,
+        columns: ['time', 'lamps'],
+      },
+      'Lamps whose latest reading is within the time range.',
+    ),
     stat(
       'Power now',
       'watt',
-      sumOfLamps('last("activePower")'),
-      'Sum of the latest active power of every lamp.',
+      {
+        query: `SELECT sum("activePower") AS "power" FROM "last_state" WHERE ${RECENT}`,
+        columns: ['time', 'power'],
+      },
+      'Sum of the latest active power of every lamp reporting in the time range.',
     ),
     stat(
       'Energy in range',
@@ -163,9 +188,9 @@ const routeOverview: DashboardSpec = {
     ]),
     table('Latest reading of every lamp', {
       query:
-        'SELECT last("actualLevel") AS "level", last("activePower") AS "power", last("supplyVoltage") AS "voltage", ' +
-        `last("gearTemperature") AS "gearTemperature" FROM "telemetry" WHERE ${LAMPS} GROUP BY "lampId", "segmentId", "vendorId"`,
-      columns: ['time', 'level', 'power', 'voltage', 'gearTemperature'],
+        'SELECT "readingTs", "actualLevel" AS "level", "activePower" AS "power", "supplyVoltage" AS "voltage", ' +
+        `"gearTemperature" FROM "last_state" WHERE ${LAST} GROUP BY "lampId", "segmentId", "vendorId"`,
+      columns: ['time', 'readingTs', 'level', 'power', 'voltage', 'gearTemperature'],
       groupBy: ['lampId', 'segmentId', 'vendorId'],
     }),
   ],
@@ -224,6 +249,31 @@ const lampDetail: DashboardSpec = {
       ],
       24,
     ),
+    {
+      ...series('Active power per hour: mean, min, max', 'watt', [
+        {
+          query: perInterval(
+            'sum("activePower_sum") / sum("activePower_n") AS "mean", min("activePower_min") AS "min", max("activePower_max") AS "max"',
+            LAMP,
+            '',
+            'rollup_1h',
+          ),
+          columns: ['time', 'mean', 'min', 'max'],
+        },
+      ]),
+      interval: '1h',
+      description: HOURLY,
+    },
+    {
+      ...series('Readings per hour (availability)', 'none', [
+        {
+          query: perInterval('sum("count") AS "readings"', LAMP, '', 'rollup_1h'),
+          columns: ['time', 'readings'],
+        },
+      ]),
+      interval: '1h',
+      description: HOURLY,
+    },
     stat('Operating hours', 'h', {
       query: `SELECT last("operatingHours") AS "hours" FROM "telemetry" WHERE ${LAMP}`,
       columns: ['time', 'hours'],
@@ -285,19 +335,37 @@ const energy: DashboardSpec = {
   uid: 'gadelys-energy',
   title: 'gadelys: energy by vendor and segment',
   file: 'energy.json',
-  description: 'Energy used per vendor, per segment and per lamp over the time range.',
+  description: `Energy used per vendor, per segment and per lamp over the time range. ${HOURLY}`,
   from: 'now-7d',
   refresh: '5m',
   variables: [segmentVar, vendorVar],
   panels: [
-    bars('Energy by vendor', sumOfLamps('spread("activeEnergy")', ['vendorId'])),
-    bars('Energy by segment', sumOfLamps('spread("activeEnergy")', ['segmentId'])),
-    series('Energy per interval by vendor', 'kwatth', [energyPerInterval('vendorId')]),
-    series('Energy per interval by segment', 'kwatth', [energyPerInterval('segmentId')]),
+    bars('Energy by vendor', sumOfLamps(ROLLUP_ENERGY, ['vendorId'], 'rollup_1h')),
+    bars('Energy by segment', sumOfLamps(ROLLUP_ENERGY, ['segmentId'], 'rollup_1h')),
+    {
+      ...series('Energy per interval by vendor', 'kwatth', [energyPerInterval('vendorId')]),
+      interval: '1h',
+    },
+    {
+      ...series('Energy per interval by segment', 'kwatth', [energyPerInterval('segmentId')]),
+      interval: '1h',
+    },
+    {
+      ...series('Readings per interval by vendor (availability)', 'none', [
+        {
+          query: perInterval('sum("count") AS "readings"', LAMPS, ', "vendorId"', 'rollup_1h'),
+          alias: '$tag_vendorId',
+          columns: ['time', 'readings'],
+          groupBy: ['vendorId'],
+        },
+      ]),
+      interval: '1h',
+    },
+    stat('Energy in range', 'kwatth', sumOfLamps(ROLLUP_ENERGY, [], 'rollup_1h')),
     table('Energy per lamp', {
       query:
-        'SELECT spread("activeEnergy") AS "kWh", mean("activePower") AS "meanPower", count("seq") AS "readings" ' +
-        `FROM "telemetry" WHERE ${LAMPS} GROUP BY "lampId", "segmentId", "vendorId", "modelId"`,
+        `SELECT ${ROLLUP_ENERGY} AS "kWh", sum("activePower_sum") / sum("activePower_n") AS "meanPower", ` +
+        `sum("count") AS "readings" FROM "rollup_1h" WHERE ${LAMPS} GROUP BY "lampId", "segmentId", "vendorId", "modelId"`,
       columns: ['time', 'kWh', 'meanPower', 'readings'],
       groupBy: ['lampId', 'segmentId', 'vendorId', 'modelId'],
     }),

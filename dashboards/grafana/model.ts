@@ -41,6 +41,8 @@ export interface PanelSpec {
   h: number;
   unit?: string;
   description?: string;
+  /** Grafana's "Min interval": `$__interval` is never finer (a rollup's resolution). */
+  interval?: string;
   influx?: readonly InfluxQuery[];
   prometheus?: readonly PromQuery[];
   /** Panel options and fieldConfig defaults merged over the type's defaults. */
@@ -150,6 +152,7 @@ export function dashboardJson(d: DashboardSpec): Record<string, unknown> {
         type: p.type,
         title: p.title,
         ...(p.description ? { description: p.description } : {}),
+        ...(p.interval ? { interval: p.interval } : {}),
         gridPos: positions[i],
         datasource: isInflux ? INFLUX : PROMETHEUS,
         targets: targets(p),

@@ -1,7 +1,8 @@
 /**
  * What Grafana's InfluxDB data source does to a raw InfluxQL query before sending it, so that
  * the tests send what Grafana would: `$timeFilter` becomes an epoch-ms time range, `$__interval`
- * the panel's interval, and template variables are formatted the way the InfluxDB data source
+ * the panel's interval (never finer than its min interval), `$__from`/`$__to` the range in epoch
+ * ms, and template variables are formatted the way the InfluxDB data source
  * formats them (public/app/plugins/datasource/influxdb/datasource.ts, interpolateQueryExpr):
  * a variable that is neither multi-value nor has "All" is inserted as it is; otherwise each value
  * is regex-escaped and several are joined as `(a|b)`, for use in `=~ /^$var$/`.
@@ -36,6 +37,8 @@ export function interpolateInflux(
 ): string {
   return query
     .replaceAll('$timeFilter', `time >= ${opts.from}ms and time <= ${opts.to}ms`)
+    .replace(/\$\{__from\}|\$__from\b/g, String(opts.from))
+    .replace(/\$\{__to\}|\$__to\b/g, String(opts.to))
     .replaceAll('$__interval_ms', String(opts.intervalMs))
     .replaceAll('$__interval', opts.interval)
     .replace(/\$\{(\w+)\}|\$(\w+)|\[\[(\w+)\]\]/g, (whole, a, b, c) => {

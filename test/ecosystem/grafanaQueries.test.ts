@@ -26,7 +26,13 @@ interface JsonDashboard {
   templating: {
     list: { name: string; query: string; multi: boolean; includeAll: boolean }[];
   };
-  panels: { id: number; title: string; targets: JsonTarget[]; datasource: { uid: string } }[];
+  panels: {
+    id: number;
+    title: string;
+    interval?: string;
+    targets: JsonTarget[];
+    datasource: { uid: string };
+  }[];
 }
 
 const shipped = GRAFANA_DASHBOARDS.map((spec) => ({
@@ -50,6 +56,13 @@ afterAll(async () => {
 });
 
 const INTERVAL = { interval: '10m', intervalMs: 600_000 };
+const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+/** Grafana's $__interval for a panel: the dashboard's, never finer than the panel's minimum. */
+function intervalFor(panel: { interval?: string }) {
+  const m = panel.interval?.match(/^(\d+)([smhd])$/);
+  const min = m ? Number(m[1]) * UNIT_MS[m[2]!]! : 0;
+  return min > INTERVAL.intervalMs ? { interval: panel.interval!, intervalMs: min } : INTERVAL;
+}
 const run = (q: string) => influxQuery(influxd.url, 'gadelys', q);
 
 /**
@@ -80,8 +93,9 @@ async function checkQuery(
   expected: InfluxQuery,
   variables: Record<string, VariableValue>,
   pick: 'all' | 'first',
+  interval = INTERVAL,
 ) {
-  const q = interpolateInflux(query, { from: lab.from, to: lab.to, ...INTERVAL, variables });
+  const q = interpolateInflux(query, { from: lab.from, to: lab.to, ...interval, variables });
   const series = await run(q);
   // With every lamp selected there is always data; one segment and vendor may rightly have none.
   if (series.length === 0 && pick === 'first' && expected.emptyWhen) return series;
@@ -133,6 +147,7 @@ describe.each(onInflux)('Grafana dashboard $spec.file', ({ spec, json }) => {
             expected,
             variables,
             pick,
+            intervalFor(panel),
           );
         }
       }

@@ -1,14 +1,24 @@
 /**
  * Three hours of the simulated route (280 lamps, segment controllers reporting every minute) with
- * a lamp-failure episode on every lamp, a command to every lamp and its acknowledgements, and the
- * alarms the processor would store, written through the project's own InfluxDB adapter. Every
+ * a lamp-failure episode on every lamp, a command to every lamp and its acknowledgements, the
+ * alarms the processor would store, and its rollups and last state, written through the
+ * project's own store adapter. Every
  * message is decoded with the shared contract first and tagged from the registry, as the
  * processor does.
  */
 import { tagsOf as processorTags } from '../../services/processor/ingest.ts';
 import { Alarm, decodeMessage } from '../../shared/contract/index.ts';
 import { loadRegistry } from '../../shared/registry/index.ts';
-import type { LampTags, Store } from '../../shared/storage/port.ts';
+import { createDuckdbStore } from '../../shared/storage/duckdb/duckdbStore.ts';
+import type {
+  LampTags,
+  PartialRow,
+  PartialsQuery,
+  RollupResolution,
+  Store,
+  StoredTelemetry,
+} from '../../shared/storage/port.ts';
+import { computeRollups } from '../../shared/storage/rollup.ts';
 import {
   BUILTIN_PROGRAMS,
   createSimClock,
@@ -52,7 +62,9 @@ export async function seedLab(store: Store): Promise<SeededLab> {
   );
   const out: Outbound[] = [];
   for (const via of sim.connections()) out.push(...sim.birth(via, LAB_START));
+  const copy = await createDuckdbStore({ path: ':memory:' });
   let readings = 0;
+  const latest = new Map<string, StoredTelemetry>();
   const flush = async (wall: number) => {
     const telemetry = [];
     const status = [];
@@ -69,6 +81,11 @@ export async function seedLab(store: Store): Promise<SeededLab> {
       else if (d.kind === 'ack') acks.push({ ...d.value, ...tagsOf(d.value.lampId) });
     }
     readings += telemetry.length;
+    await copy.writeTelemetry(telemetry);
+    for (const r of telemetry) {
+      const seen = latest.get(r.lampId);
+      if (!seen || r.ts > seen.ts) latest.set(r.lampId, r);
+    }
     await store.writeTelemetry(telemetry);
     await store.writeStatus(status);
     await store.writeEvents(events);
@@ -135,5 +152,28 @@ export async function seedLab(store: Store): Promise<SeededLab> {
       detail: '12 of 20 lamps without supply',
     }),
   ]);
+  // What the processor keeps as it writes: 1-minute rollups from raw, 1-hour from those, and the
+  // latest reading of each lamp (shared/storage/rollup.ts, the processor's own computation).
+  // The rows are computed by the shared rollup code from an embedded copy of the same readings
+  // (DuckDB answers the aggregate read in milliseconds where influxd 1.6 takes seconds a
+  // minute of the route; both stores pass one contract suite) and written to `store`.
+  const rollups = {
+    partials: (q: PartialsQuery) => copy.partials(q),
+    writeRollups: async (r: RollupResolution, rows: readonly PartialRow[]) => {
+      await copy.writeRollups(r, rows);
+      // In slices, as the processor writes a few buckets at a time (one write of three hours of
+      // the route's minute rows is beyond influxd's request size limit).
+      for (let i = 0; i < rows.length; i += 2_000)
+        await store.writeRollups(r, rows.slice(i, i + 2_000));
+    },
+  };
+  await computeRollups(rollups, '1m', LAB_START, LAB_END);
+  await computeRollups(rollups, '1h', LAB_START, LAB_END);
+  await copy.close();
+  await store.writeRollupState({
+    '1m': { since: LAB_START, completeUntil: LAB_END },
+    '1h': { since: LAB_START, completeUntil: LAB_END },
+  });
+  await store.writeLastState([...latest.values()]);
   return { from: LAB_START, to: LAB_END, readings, lamps: lampIds.length };
 }
