@@ -39,8 +39,9 @@ export async function openPage(
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => {
-    // A refused sign-in is a 401 the page shows; the browser also logs it as a failed load.
-    if (m.type() === 'error' && !/status of 40[13]/.test(m.text())) errors.push(m.text());
+    // A refused sign-in (401) and history without a store (503) are answers the page shows;
+    // the browser also logs them as failed loads.
+    if (m.type() === 'error' && !/status of (401|403|503)/.test(m.text())) errors.push(m.text());
   });
   await page.goto(url);
   return { page, errors };

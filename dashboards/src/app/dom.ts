@@ -2,13 +2,12 @@
  * The app's whole view layer: elements are made with `el()` and text is only ever set with
  * `textContent` (never HTML), so nothing that arrives from the network can become markup.
  */
-type Attrs = Record<string, string | number | boolean | undefined | null>;
+type AttrValue = string | number | boolean | undefined | null;
+type Handlers = { [K in keyof HTMLElementEventMap]?: (e: HTMLElementEventMap[K]) => void };
 type Child = Node | string | number | null | undefined | false;
 
-export interface ElOptions {
-  /** Event handlers by event name: `{ click: fn }`. */
-  on?: { [K in keyof HTMLElementEventMap]?: (e: HTMLElementEventMap[K]) => void };
-}
+/** Attributes by name, plus `on`: event handlers by event name (`{ on: { click: fn } }`). */
+export type Attrs = { on?: Handlers } & { [name: string]: AttrValue | Handlers };
 
 /**
  * `el('button', { class: 'primary', type: 'submit' }, 'Sign in')`. Attributes set to false,
@@ -16,13 +15,13 @@ export interface ElOptions {
  */
 export function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
-  attrs: Attrs & ElOptions = {},
+  attrs: Attrs = {},
   ...children: Child[]
 ): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attrs)) {
-    if (name === 'on') continue;
-    if (value === undefined || value === null || value === false) continue;
+    if (name === 'on' || typeof value === 'object') continue;
+    if (value === undefined || value === false) continue;
     node.setAttribute(name, value === true ? '' : String(value));
   }
   if (attrs.on) {
