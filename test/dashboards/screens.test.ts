@@ -148,3 +148,37 @@ test('a command to lamps picked with a box reaches the simulated lamps and their
   expect(errors, errors.join('\n')).toEqual([]);
   await page.close();
 });
+
+test('a program’s preview renders tonight’s profile, and the program saves and reaches its lamps', async () => {
+  const { page, errors } = await signedIn('operator', '#/programs?program=new');
+  await page.waitForSelector('#program-editor:not([hidden])');
+  await expect
+    .poll(async () => Number(await page.getAttribute('#program-preview', 'data-points')))
+    .toBeGreaterThan(100);
+  expect(await page.locator('#program-switches li').count()).toBe(3);
+  expect(await page.textContent('.program-preview .hint')).toMatch(
+    /sunset \d\d:\d\d, sunrise \d\d:\d\d/,
+  );
+  // the preview follows the edit
+  await page.fill('input[name=step-2-level]', '15');
+  await expect.poll(() => page.textContent('#program-switches')).toContain('23:00: 15 %');
+  await page.fill('#program-editor input[name=id]', 'test-night');
+  await page.fill('#program-editor input[name=name]', 'Test night');
+  await page.click('#program-editor button[type=submit]');
+  await page.waitForSelector('#program-list tr[data-program=test-night]');
+  await page.selectOption('select[name=assign-segments]', 'seg-02');
+  await page.click('#program-assign button');
+  await expect
+    .poll(() => page.textContent('#assign-result'), { timeout: 30_000 })
+    .toContain('acked');
+  const programs = await lab.api<{ programs: { id: string; lampCount: number }[] }>(
+    'GET',
+    '/api/programs',
+    lab.tokens.viewer,
+  );
+  expect(programs.programs.find((p) => p.id === 'test-night')?.lampCount).toBeGreaterThan(0);
+  await screenshot(page, 'programs');
+  await expectAccessible(page, 'programs');
+  expect(errors, errors.join('\n')).toEqual([]);
+  await page.close();
+});

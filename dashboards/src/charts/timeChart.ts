@@ -29,6 +29,8 @@ export interface TimeChartOptions {
   xLabel?: string;
   /** Fixed y range per scale, e.g. `{ level: [0, 100] }`. */
   ranges?: Record<string, [number, number]>;
+  /** Show times in this zone (the lab's local time for programs), else the browser's. */
+  timeZone?: string;
   /** Vertical markers (sunset, sunrise, the replay's cursor), by x value. */
   markers?: () => { x: number; label: string; colour: string }[];
 }
@@ -150,6 +152,9 @@ export class TimeChart {
       width,
       height,
       ms: 1,
+      ...(this.opts.timeZone
+        ? { tzDate: (ts: number) => uPlot.tzDate(new Date(ts), this.opts.timeZone!) }
+        : {}),
       scales: scaleOpts,
       legend: { show: true, live: true },
       cursor: { drag: { x: true, y: false } },

@@ -20,6 +20,7 @@ import {
   type SelectMode,
 } from '../map/selectionLayer.ts';
 import { registerMapHook } from '../testHook.ts';
+import { stateChip } from '../ui/chips.ts';
 import { dataTable } from '../ui/dataTable.ts';
 import { errorText } from '../ui/load.ts';
 import { radioGroup } from '../ui/radioGroup.ts';
@@ -36,10 +37,6 @@ const RING_OF: Record<string, RingState> = {
 };
 
 type TargetKind = 'selection' | 'segments' | 'vendor' | 'route';
-
-export function stateChip(state: string): HTMLElement {
-  return el('span', { class: `state state-${state}` }, state);
-}
 
 const screen: ScreenFactory = ({ app, signal }) => {
   const { table } = app.live;

@@ -13,6 +13,7 @@ export const SCREENS: readonly ScreenDef[] = [
     permission: 'commands.send',
     load: () => import('./commands.ts'),
   },
+  { pattern: 'programs', nav: 'Programs', permission: 'read', load: () => import('./programs.ts') },
   { pattern: 'sign-in', public: true, load: () => import('./signIn.ts') },
   { pattern: 'first-run', public: true, load: () => import('./firstRun.ts') },
 ];
