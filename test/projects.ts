@@ -24,7 +24,7 @@ export const INTEGRATION_TESTS = [
   'test/gateway/loginLockout.test.ts',
   'test/gateway/inventory.test.ts',
   'test/gateway/replay.test.ts',
-  'test/gateway/reports.test.ts',
+  'test/gateway/reports*.test.ts',
   'test/gateway/restart.test.ts',
   'test/gateway/restTable.test.ts',
   'test/gateway/roleMatrix.test.ts',

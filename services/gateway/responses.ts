@@ -203,19 +203,38 @@ const Percentiles = z.object({
   p95: z.number().nullable(),
   samples: count,
 });
+const NullableNumber = z.number().nullable();
 export const ModelReport = z.object({
   modelId: Id,
   modelName: z.string(),
   lamps: count,
-  nights: z.array(z.object({ night: z.string(), kWh, kWhPerLamp: kWh })),
+  nights: z.array(z.object({ night: z.string(), kWh, kWhPerLamp: kWh, complete: z.boolean() })),
   kWhPerLampPerNight: kWh.nullable(),
+  energyBasis: z.enum(['complete nights', 'night so far', 'none']),
   routeMedianKWhPerLampPerNight: kWh.nullable(),
-  deviationFromRouteMedianPct: z.number().nullable(),
+  deviationFromRouteMedianPct: NullableNumber,
+  /** Steady-state readings only; `samples` readings in `buckets` lamp x 10-minute buckets. */
   dimmingCurve: z.array(
-    z.object({ level: z.number(), powerW: z.number().nullable(), samples: count }),
+    z.object({ level: z.number(), powerW: NullableNumber, samples: count, buckets: count }),
   ),
-  availabilityPct: z.number().nullable(),
+  availabilityPct: NullableNumber,
+  availability: z.object({ bucketsWithData: count, bucketsExpected: count }),
+  operatingHours: z.number(),
+  operatingHoursPerLamp: NullableNumber,
+  switchOns: z.number(),
+  switchOnsPerLamp: NullableNumber,
   failures: count,
+  failuresByType: z.array(z.object({ type: z.string(), count, per1000h: NullableNumber })),
+  failuresPer1000h: NullableNumber,
+  powerCreep: z
+    .object({
+      atLevel: NullableNumber,
+      wPer1000h: NullableNumber,
+      pctPer1000h: NullableNumber,
+      samples: count,
+    })
+    .nullable(),
+  luxPerWatt: z.object({ value: NullableNumber, samples: count }),
   commandResponseMs: Percentiles,
 });
 export type ModelReport = z.output<typeof ModelReport>;
@@ -225,7 +244,9 @@ export const VendorReportResponse = z.object({
   from: Timestamp,
   to: Timestamp,
   nights: z.number().int(),
+  nightsReported: z.array(z.string()),
   bucketMs: z.number().int(),
+  generatedAt: Timestamp,
   models: z.array(ModelReport),
 });
 export type VendorReportResponse = z.output<typeof VendorReportResponse>;

@@ -32,14 +32,16 @@ beforeAll(async () => {
     let seq = 0;
     for (const night of [NIGHT_1, NIGHT_2]) {
       const start = Date.parse(`${night}T18:00:00Z`);
-      for (let i = 0; i < LEVELS.length; i++) {
+      // Each hour at one level, a reading every 5 minutes: the curve needs steady buckets.
+      for (let k = 0; k < LEVELS.length * 12; k++) {
+        const i = Math.floor(k / 12);
         const level = LEVELS[i]!;
         const power = model.standbyPowerW + (model.ratedPowerW * level) / 100;
-        energy += power / 1000;
+        energy += power / 12_000;
         points.push({
           ...tags,
           seq: seq++,
-          ts: start + i * HOUR,
+          ts: start + k * 5 * 60_000,
           targetLevel: level,
           actualLevel: level,
           activePower: power,

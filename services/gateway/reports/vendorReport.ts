@@ -1,12 +1,28 @@
 /**
- * The vendor report, per luminaire model: energy per night, the measured dimming curve (power
- * against commanded level), availability, failures, command response and the deviation from the
- * route median. Pure: the route handler fetches the inputs through the storage port.
+ * The vendor report, per luminaire model: energy per lamp-night, the steady-state dimming curve,
+ * availability, operating hours and switch-ons, failures by type per 1,000 operating hours,
+ * power creep of constant-light-output drivers, lux per watt, command response from stored acks,
+ * and the deviation from the route median. Pure: the route handler fetches the inputs.
  */
-import type { HistorySeries } from '../../../shared/storage/port.ts';
 import { percentile } from '../commands/CommandTracker.ts';
+import type { LampBuckets } from './buckets.ts';
+import {
+  type Availability,
+  availability,
+  CURVE_LEVELS,
+  type CurvePoint,
+  dimmingCurve,
+  failureRates,
+  luxPerWatt,
+  type PowerCreep,
+  powerCreep,
+  steadyBuckets,
+  type Usage,
+  usage,
+} from './figures.ts';
 
-export const CURVE_LEVELS = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100] as const;
+export { CURVE_LEVELS } from './figures.ts';
+
 export const FAILURE_EVENTS = new Set([
   'lampFailure',
   'dimmingFailure',
@@ -14,31 +30,50 @@ export const FAILURE_EVENTS = new Set([
   'supplyLoss',
 ]);
 
-export interface ModelReport {
+/** One night of a report: noon to noon UTC, `to` cut at now for the night under way. */
+export interface NightWindow {
+  night: string;
+  from: number;
+  to: number;
+  complete: boolean;
+}
+
+export interface ModelReport extends Usage {
   modelId: string;
   modelName: string;
   lamps: number;
-  nights: { night: string; kWh: number; kWhPerLamp: number }[];
+  nights: { night: string; kWh: number; kWhPerLamp: number; complete: boolean }[];
   kWhPerLampPerNight: number | null;
+  /** Which nights the mean per lamp-night is over: the whole ones, or the one under way. */
+  energyBasis: 'complete nights' | 'night so far' | 'none';
   routeMedianKWhPerLampPerNight: number | null;
   deviationFromRouteMedianPct: number | null;
-  /** Mean active power per commanded level (nearest 10 %), W; null where no samples. */
-  dimmingCurve: { level: number; powerW: number | null; samples: number }[];
+  dimmingCurve: CurvePoint[];
   availabilityPct: number | null;
+  availability: Omit<Availability, 'pct'>;
   failures: number;
+  failuresByType: { type: string; count: number; per1000h: number | null }[];
+  failuresPer1000h: number | null;
+  /** Constant-light-output drivers only; null for others. */
+  powerCreep: PowerCreep | null;
+  luxPerWatt: { value: number | null; samples: number };
   commandResponseMs: { p50: number | null; p95: number | null; samples: number };
 }
 
 export interface ReportInputs {
-  model: { id: string; name: string };
+  model: { id: string; name: string; constantLightOutput: boolean };
   lampIds: readonly string[];
+  nights: readonly NightWindow[];
   /** Per night: kWh per lamp over the whole route (for the route median). */
   nightEnergy: { night: string; byLamp: Map<string, number> }[];
-  targetLevel: readonly HistorySeries[];
-  activePower: readonly HistorySeries[];
-  /** Buckets in the window of the level/power series. */
-  bucketCount: number;
-  failureEvents: number;
+  /** 10-minute buckets of (at least) the model's lamps over the report's window. */
+  buckets: LampBuckets;
+  /** When the lamps the report is about first reported in the window (availability's start). */
+  firstReport: number | undefined;
+  now: number;
+  /** Failure events (active) of the model's lamps. */
+  failures: readonly { type: string }[];
+  /** Command response times of the model's lamps, ms. */
   rtts: readonly number[];
 }
 
@@ -65,64 +100,72 @@ export function perLampNightlyMeans(nights: ReportInputs['nightEnergy']): Map<st
   return new Map([...sums].map(([id, s]) => [id, s.sum / s.n]));
 }
 
-export function dimmingCurve(
-  level: readonly HistorySeries[],
-  power: readonly HistorySeries[],
-): ModelReport['dimmingCurve'] {
-  const bins = new Map<number, { sum: number; n: number }>();
-  const powerByLamp = new Map(
-    power.map((s) => [s.lampId, new Map(s.points.map((p) => [p.t, p.value]))]),
-  );
-  for (const series of level) {
-    const pw = powerByLamp.get(series.lampId);
-    if (!pw) continue;
-    for (const { t, value } of series.points) {
-      const w = pw.get(t);
-      if (value === null || w === null || w === undefined) continue;
-      const bin = Math.round(value / 10) * 10;
-      const b = bins.get(bin) ?? { sum: 0, n: 0 };
-      b.sum += w;
-      b.n += 1;
-      bins.set(bin, b);
-    }
-  }
-  return CURVE_LEVELS.map((level) => {
-    const b = bins.get(level);
-    return { level, powerW: b ? round(b.sum / b.n, 2) : null, samples: b?.n ?? 0 };
-  });
+/** The nights the mean per lamp-night is taken over: whole ones when there are any. */
+function energyNights(i: ReportInputs) {
+  const complete = new Set(i.nights.filter((n) => n.complete).map((n) => n.night));
+  const whole = i.nightEnergy.filter((n) => complete.has(n.night));
+  if (whole.length > 0) return { basis: 'complete nights' as const, nights: whole };
+  if (i.nightEnergy.length > 0) return { basis: 'night so far' as const, nights: i.nightEnergy };
+  return { basis: 'none' as const, nights: [] };
 }
 
 export function buildModelReport(i: ReportInputs): ModelReport {
-  const own = new Set(i.lampIds);
+  const own = [...new Set(i.lampIds)];
+  const completeOf = new Map(i.nights.map((n) => [n.night, n.complete]));
   const nights = i.nightEnergy.map(({ night, byLamp }) => {
     let kWh = 0;
     for (const id of own) kWh += byLamp.get(id) ?? 0;
-    return { night, kWh: round(kWh), kWhPerLamp: own.size ? round(kWh / own.size) : 0 };
+    return {
+      night,
+      kWh: round(kWh),
+      kWhPerLamp: own.length ? round(kWh / own.length) : 0,
+      complete: completeOf.get(night) ?? true,
+    };
   });
-  const means = perLampNightlyMeans(i.nightEnergy);
-  const ownMeans = [...own].map((id) => means.get(id)).filter((x): x is number => x !== undefined);
+  const basis = energyNights(i);
+  const means = perLampNightlyMeans(basis.nights);
+  const ownMeans = own.map((id) => means.get(id)).filter((x): x is number => x !== undefined);
   const modelMean = ownMeans.length ? ownMeans.reduce((a, b) => a + b, 0) / ownMeans.length : null;
   const routeMedian = median([...means.values()]);
   const deviation =
     modelMean !== null && routeMedian !== null && routeMedian > 0
       ? ((modelMean - routeMedian) / routeMedian) * 100
       : null;
-  let seen = 0;
-  for (const s of i.activePower)
-    if (own.has(s.lampId)) seen += s.points.filter((p) => p.value !== null).length;
-  const expected = own.size * i.bucketCount;
+  const steady = steadyBuckets(i.buckets, own);
+  const first = i.nights[0];
+  const last = i.nights.at(-1);
+  const avail = availability(
+    i.buckets,
+    own,
+    { from: first?.from ?? 0, to: last?.to ?? 0 },
+    i.firstReport,
+    i.now,
+  );
+  const use = usage(i.buckets, own);
+  const rates = failureRates(i.failures, use.operatingHours);
   const sorted = [...i.rtts].sort((a, b) => a - b);
   return {
     modelId: i.model.id,
     modelName: i.model.name,
-    lamps: own.size,
+    lamps: own.length,
     nights,
     kWhPerLampPerNight: modelMean === null ? null : round(modelMean),
+    energyBasis: basis.basis,
     routeMedianKWhPerLampPerNight: routeMedian === null ? null : round(routeMedian),
     deviationFromRouteMedianPct: deviation === null ? null : round(deviation, 1),
-    dimmingCurve: dimmingCurve(i.targetLevel, i.activePower),
-    availabilityPct: expected > 0 ? round(Math.min(100, (seen / expected) * 100), 2) : null,
-    failures: i.failureEvents,
+    dimmingCurve: dimmingCurve(steady),
+    availabilityPct: avail.pct,
+    availability: {
+      bucketsWithData: avail.bucketsWithData,
+      bucketsExpected: avail.bucketsExpected,
+    },
+    ...use,
+    failures: i.failures.length,
+    failuresByType: rates,
+    failuresPer1000h:
+      use.operatingHours > 0 ? round((i.failures.length / use.operatingHours) * 1000, 3) : null,
+    powerCreep: i.model.constantLightOutput ? powerCreep(steady) : null,
+    luxPerWatt: luxPerWatt(steady),
     commandResponseMs: {
       p50: percentile(sorted, 50),
       p95: percentile(sorted, 95),
@@ -141,11 +184,17 @@ export const CSV_COLUMNS = [
   'routeMedianKWhPerLampPerNight',
   'deviationFromRouteMedianPct',
   'availabilityPct',
+  'operatingHours',
+  'switchOns',
   'failures',
+  'failuresPer1000h',
+  'powerCreepWPer1000h',
+  'luxPerWatt',
   'commandP50Ms',
   'commandP95Ms',
   'commandSamples',
   ...CURVE_LEVELS.map((l) => `powerW_at_${l}pct`),
+  ...CURVE_LEVELS.map((l) => `readings_at_${l}pct`),
 ] as const;
 
 /**
@@ -159,6 +208,12 @@ export function safeCsvCell(value: string | number | null): string {
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
+/** Rows of cells as CSV text (CRLF, formula-safe). */
+export function csvText(header: readonly string[], rows: readonly (string | number | null)[][]) {
+  const lines = [header.join(','), ...rows.map((r) => r.map(safeCsvCell).join(','))];
+  return `${lines.join('\r\n')}\r\n`;
+}
+
 export function reportCsv(vendorId: string, models: readonly ModelReport[]): string {
   const rows = models.map((m) => [
     vendorId,
@@ -170,12 +225,17 @@ export function reportCsv(vendorId: string, models: readonly ModelReport[]): str
     m.routeMedianKWhPerLampPerNight,
     m.deviationFromRouteMedianPct,
     m.availabilityPct,
+    m.operatingHours,
+    m.switchOns,
     m.failures,
+    m.failuresPer1000h,
+    m.powerCreep?.wPer1000h ?? null,
+    m.luxPerWatt.value,
     m.commandResponseMs.p50,
     m.commandResponseMs.p95,
     m.commandResponseMs.samples,
     ...m.dimmingCurve.map((c) => c.powerW),
+    ...m.dimmingCurve.map((c) => c.samples),
   ]);
-  const lines = [CSV_COLUMNS.join(','), ...rows.map((r) => r.map(safeCsvCell).join(','))];
-  return `${lines.join('\r\n')}\r\n`;
+  return csvText(CSV_COLUMNS, rows);
 }
