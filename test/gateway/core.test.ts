@@ -8,11 +8,6 @@ import { RateLimiter } from '../../services/gateway/auth/rateLimiter.ts';
 import { can, PERMISSIONS, ROLES } from '../../services/gateway/auth/roles.ts';
 import { UserStore, UserStoreError } from '../../services/gateway/auth/UserStore.ts';
 import { CommandTracker } from '../../services/gateway/commands/CommandTracker.ts';
-import {
-  buildModelReport,
-  dimmingCurve,
-  median,
-} from '../../services/gateway/reports/vendorReport.ts';
 import { ClientSession } from '../../services/gateway/ws/ClientSession.ts';
 import type { LampCommand } from '../../shared/contract/index.ts';
 
@@ -261,57 +256,5 @@ describe('UserStore', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  });
-});
-
-describe('vendor report core', () => {
-  test('median, dimming curve bins and deviation from the route median', () => {
-    expect(median([3, 1, 2])).toBe(2);
-    expect(median([4, 1, 2, 3])).toBe(2.5);
-    const level = [
-      {
-        lampId: 'a',
-        points: [
-          { t: 0, value: 48 },
-          { t: 1, value: 100 },
-          { t: 2, value: null },
-        ],
-      },
-    ];
-    const power = [
-      {
-        lampId: 'a',
-        points: [
-          { t: 0, value: 20 },
-          { t: 1, value: 40 },
-          { t: 2, value: 1 },
-        ],
-      },
-    ];
-    const curve = dimmingCurve(level, power);
-    expect(curve.find((c) => c.level === 50)).toEqual({ level: 50, powerW: 20, samples: 1 });
-    expect(curve.find((c) => c.level === 100)).toEqual({ level: 100, powerW: 40, samples: 1 });
-    const report = buildModelReport({
-      model: { id: 'm', name: 'M' },
-      lampIds: ['a'],
-      nightEnergy: [
-        {
-          night: '2026-11-01',
-          byLamp: new Map([
-            ['a', 0.3],
-            ['b', 0.2],
-            ['c', 0.2],
-          ]),
-        },
-      ],
-      targetLevel: level,
-      activePower: power,
-      bucketCount: 4,
-      failureEvents: 2,
-      rtts: [10, 20, 30, 40],
-    });
-    expect(report.deviationFromRouteMedianPct).toBe(50);
-    expect(report.availabilityPct).toBe(75);
-    expect(report.commandResponseMs).toEqual({ p50: 20, p95: 40, samples: 4 });
   });
 });
