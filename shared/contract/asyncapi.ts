@@ -79,7 +79,8 @@ const CHANNELS: Record<string, ChannelSpec> = {
     kind: 'deadletter',
     address: `${TOPIC_ROOT}/deadletter`,
     action: 'send',
-    description: 'Every rejected message, with the reason and the start of its payload.',
+    description:
+      'Messages the processor rejected, each with the reason and the start of its payload (a burst beyond its per-second cap is counted, not published).',
   },
 };
 
