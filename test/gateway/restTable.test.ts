@@ -343,7 +343,7 @@ describe('no route outside the table', () => {
   });
 });
 
-describe('what the table fixed', () => {
+describe('programs, alarm history, command privacy and error codes through the table', () => {
   test('a fresh lab knows the program every lamp runs', async () => {
     const r = await h.api('GET', '/api/programs', { token: h.tokens.viewer });
     const def = r.json.programs.find((p: any) => p.isDefault);
