@@ -69,3 +69,9 @@ test('a gateway and a processor under changed usernames log in with derived pass
   // Subscribing follows the connect; granted only to an account the broker authorised.
   await eventually('the processor subscribed', () => processor.status().subscribed);
 });
+
+test('a broker refuses to start when two roles share a username', async () => {
+  await expect(startTestBroker({ env: { GATEWAY_MQTT_USERNAME: 'processor' } })).rejects.toThrow(
+    /GATEWAY_MQTT_USERNAME="processor": also PROCESSOR_MQTT_USERNAME/,
+  );
+});
