@@ -46,6 +46,11 @@ const perInterval = (select: string, where: string, groupBy = '', from = 'teleme
 const LAST = '"segmentId" =~ /^$segment$/ AND "vendorId" =~ /^$vendor$/';
 /** Readings within the dashboard's range ($__from is its start, epoch ms). */
 const RECENT = `${LAST} AND "readingTs" >= $__from`;
+/** One figure over the latest reading of every lamp reporting within the range. */
+const ofRecentLamps = (select: string, as: string): InfluxQuery => ({
+  query: `SELECT ${select} AS "${as}" FROM "last_state" WHERE ${RECENT}`,
+  columns: ['time', as],
+});
 /** Per lamp over the range, from the hourly rollup: the spread of the energy counter. */
 const ROLLUP_ENERGY = 'max("activeEnergy_max") - min("activeEnergy_min")';
 const HOURLY = 'From the hourly rollups: the hour in progress appears once it is complete.';
@@ -122,19 +127,13 @@ const routeOverview: DashboardSpec = {
     stat(
       'Lamps reporting',
       'none',
-      {
-        query: `SELECT count("readingTs") AS "lamps" FROM "last_state" WHERE ${RECENT}`,
-        columns: ['time', 'lamps'],
-      },
+      ofRecentLamps('count("readingTs")', 'lamps'),
       'Lamps whose latest reading is within the time range.',
     ),
     stat(
       'Power now',
       'watt',
-      {
-        query: `SELECT sum("activePower") AS "power" FROM "last_state" WHERE ${RECENT}`,
-        columns: ['time', 'power'],
-      },
+      ofRecentLamps('sum("activePower")', 'power'),
       'Sum of the latest active power of every lamp reporting in the time range.',
     ),
     stat(
@@ -440,6 +439,27 @@ const prom = (title: string, unit: string, expr: string, legend?: string, w = 12
   prometheus: [{ expr, ...(legend ? { legend } : {}) }],
 });
 
+/** A 0/1 health figure: red at 0, green at 1, shown as down/up. */
+const upStat = (title: string, expr: string, legend: string): PanelSpec => ({
+  title,
+  type: 'stat',
+  w: 8,
+  h: 4,
+  unit: 'none',
+  prometheus: [{ expr, legend }],
+  options: { reduceOptions: { calcs: ['lastNotNull'], values: false }, colorMode: 'background' },
+  defaults: {
+    mappings: [{ type: 'value', options: { '0': { text: 'down' }, '1': { text: 'up' } } }],
+    thresholds: {
+      mode: 'absolute',
+      steps: [
+        { color: 'red', value: null },
+        { color: 'green', value: 1 },
+      ],
+    },
+  },
+});
+
 const services: DashboardSpec = {
   uid: 'gadelys-services',
   title: 'gadelys: services',
@@ -449,49 +469,8 @@ const services: DashboardSpec = {
   refresh: '30s',
   variables: [],
   panels: [
-    {
-      title: 'Targets up',
-      type: 'stat',
-      w: 8,
-      h: 4,
-      unit: 'none',
-      prometheus: [{ expr: 'up{job=~"gadelys-.*"}', legend: '{{job}} {{instance}}' }],
-      options: {
-        reduceOptions: { calcs: ['lastNotNull'], values: false },
-        colorMode: 'background',
-      },
-      defaults: {
-        mappings: [{ type: 'value', options: { '0': { text: 'down' }, '1': { text: 'up' } } }],
-        thresholds: {
-          mode: 'absolute',
-          steps: [
-            { color: 'red', value: null },
-            { color: 'green', value: 1 },
-          ],
-        },
-      },
-    },
-    {
-      title: 'Store up',
-      type: 'stat',
-      w: 8,
-      h: 4,
-      unit: 'none',
-      prometheus: [{ expr: 'gadelys_processor_store_up', legend: '{{instance}}' }],
-      options: {
-        reduceOptions: { calcs: ['lastNotNull'], values: false },
-        colorMode: 'background',
-      },
-      defaults: {
-        thresholds: {
-          mode: 'absolute',
-          steps: [
-            { color: 'red', value: null },
-            { color: 'green', value: 1 },
-          ],
-        },
-      },
-    },
+    upStat('Targets up', 'up{job=~"gadelys-.*"}', '{{job}} {{instance}}'),
+    upStat('Store up', 'gadelys_processor_store_up', '{{instance}}'),
     {
       title: 'Lamps online',
       type: 'stat',

@@ -116,32 +116,25 @@ export async function seedLab(store: Store): Promise<SeededLab> {
 
   // What the processor's alarm engine stores: raised and cleared transitions, one still raised.
   const alarm = (a: unknown) => Alarm.parse(a);
+  const lampFailure = (lampId: string, state: 'raised' | 'cleared', ts: number, detail: string) =>
+    alarm({
+      alarmId: `lampFailure:${lampId}`,
+      type: 'lampFailure',
+      state,
+      severity: 'major',
+      lampId,
+      segmentId: tagsOf(lampId).segmentId,
+      ts,
+      detail,
+    });
   const failing = lampIds.slice(0, 5);
   await store.writeAlarms([
-    ...failing.map((lampId, i) =>
-      alarm({
-        alarmId: `lampFailure:${lampId}`,
-        type: 'lampFailure',
-        state: 'raised',
-        severity: 'major',
-        lampId,
-        segmentId: tagsOf(lampId).segmentId,
-        ts: LAB_START + 61 * minute + i,
-        detail: 'commanded on, drawing standby power',
-      }),
+    ...failing.map((id, i) =>
+      lampFailure(id, 'raised', LAB_START + 61 * minute + i, 'commanded on, drawing standby power'),
     ),
-    ...failing.slice(1).map((lampId, i) =>
-      alarm({
-        alarmId: `lampFailure:${lampId}`,
-        type: 'lampFailure',
-        state: 'cleared',
-        severity: 'major',
-        lampId,
-        segmentId: tagsOf(lampId).segmentId,
-        ts: LAB_START + 81 * minute + i,
-        detail: 'normal power',
-      }),
-    ),
+    ...failing
+      .slice(1)
+      .map((id, i) => lampFailure(id, 'cleared', LAB_START + 81 * minute + i, 'normal power')),
     alarm({
       alarmId: `segmentSupplyLoss:${tagsOf(failing[0]!).segmentId}`,
       type: 'segmentSupplyLoss',
