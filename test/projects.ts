@@ -30,6 +30,7 @@ export const INTEGRATION_TESTS = [
   'test/gateway/roleMatrix.test.ts',
   'test/gateway/trustProxy.test.ts',
   'test/gateway/websocket.test.ts',
+  'test/gateway/wsHardening.test.ts',
   'test/lab/*.test.ts',
   'test/processor/*.e2e.test.ts',
   'test/processor/startFailure.test.ts',

@@ -18,6 +18,9 @@ export const GATEWAY_DEFAULTS = {
   wsMinIntervalMs: 100,
   /** Above this many bytes queued on a socket the client is slow: keep only the latest per lamp. */
   wsMaxBufferedBytes: 256 * 1024,
+  /** Open WebSockets per user, and frames a second one socket may send. */
+  wsMaxSocketsPerUser: 20,
+  wsFramesPerSecond: 20,
   loginPerMinute: 10,
   /** Wrong passwords for one account within the lockout window that lock it. */
   loginLockoutFailures: 5,
@@ -74,6 +77,23 @@ export const GatewayEnv = z.object({
     1024,
     64 * 1024 * 1024,
   ),
+  /** Open WebSockets one user may hold at once. */
+  GATEWAY_WS_MAX_SOCKETS_PER_USER: env.int(GATEWAY_DEFAULTS.wsMaxSocketsPerUser, 1, 10_000),
+  /** Frames one WebSocket may send a second; beyond, refused, then the socket is closed. */
+  GATEWAY_WS_FRAMES_PER_SECOND: env.int(GATEWAY_DEFAULTS.wsFramesPerSecond, 1, 10_000),
+  /**
+   * Origins (scheme://host:port, comma-separated) a browser may open the WebSocket from besides
+   * the gateway's own, e.g. behind a proxy with another name; empty: only its own.
+   */
+  GATEWAY_WS_ORIGINS: env
+    .string('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((o) => o.trim())
+        .filter((o) => o !== ''),
+    )
+    .pipe(z.array(z.url({ protocol: /^https?$/ }))),
   GATEWAY_LOGIN_PER_MINUTE: env.int(GATEWAY_DEFAULTS.loginPerMinute, 1, 100_000),
   /** Wrong passwords for one account (from any address) within the window that lock it. */
   GATEWAY_LOGIN_LOCKOUT_FAILURES: env.int(GATEWAY_DEFAULTS.loginLockoutFailures, 1, 1000),

@@ -19,6 +19,7 @@ import { LiveView } from './live/LiveView.ts';
 import { connectMqtt, type MqttLink } from './live/mqttLink.ts';
 import { restoreAcknowledgements, seedFromStore } from './live/seed.ts';
 import { ProgramStore } from './programs/ProgramStore.ts';
+import { TrialStore } from './trials/TrialStore.ts';
 import { attachWebSocket, WS_PATH } from './ws/wsServer.ts';
 
 export interface GatewayDeps {
@@ -58,6 +59,7 @@ export async function startGateway(
     memoryEntries: config.GATEWAY_AUDIT_MEMORY_ENTRIES,
   });
   const programs = await ProgramStore.open(dataDir, () => registry.lamps.map((l) => l.id));
+  const trials = await TrialStore.open(dataDir);
   const live = new LiveView(registry);
   let mqtt: MqttLink | undefined;
   let ws: ReturnType<typeof attachWebSocket> | undefined;
@@ -105,6 +107,7 @@ export async function startGateway(
     tracker,
     commands,
     programs,
+    trials,
     loginLimiter: new RateLimiter(
       config.GATEWAY_LOGIN_PER_MINUTE,
       config.GATEWAY_LOGIN_PER_MINUTE,
@@ -162,6 +165,9 @@ export async function startGateway(
   ws = attachWebSocket(server, ctx, {
     minIntervalMs: config.GATEWAY_WS_MIN_INTERVAL_MS,
     maxBufferedBytes: config.GATEWAY_WS_MAX_BUFFERED_BYTES,
+    maxSocketsPerUser: config.GATEWAY_WS_MAX_SOCKETS_PER_USER,
+    framesPerSecond: config.GATEWAY_WS_FRAMES_PER_SECOND,
+    allowedOrigins: config.GATEWAY_WS_ORIGINS,
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

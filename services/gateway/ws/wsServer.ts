@@ -1,9 +1,18 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
+import type { z } from 'zod';
+import {
+  alarmView,
+  commandView,
+  followsAllCommands,
+  seesAlarm,
+  seesVendor,
+  visibleLamp,
+} from '../access.ts';
 import { type CommandSummary, type LiveLamp, WsClientFrame, type WsServerFrame } from '../api.ts';
 import { can, PERMISSIONS, type Principal } from '../auth/roles.ts';
-import { commandView, followsAllCommands, seesAlarm, seesVendor } from '../access.ts';
+import { GATEWAY_DEFAULTS } from '../config.ts';
 import { bearerOf, type GatewayContext } from '../context.ts';
 import { GatewayError, zodIssues } from '../errors.ts';
 import type { ActiveAlarm } from '../live/LiveView.ts';
@@ -17,6 +26,15 @@ const MAX_CLIENT_FRAME = 512 * 1024;
 export interface WsOptions {
   minIntervalMs: number;
   maxBufferedBytes: number;
+  /** Open sockets one user may hold; the next one is refused with 429. */
+  maxSocketsPerUser?: number;
+  /** Frames a socket may send a second (burst of twice that); beyond, they are refused. */
+  framesPerSecond?: number;
+  /**
+   * Origins a browser may open the socket from besides the gateway's own (Host), e.g.
+   * `https://lab.example.org`. A request without an Origin (not a browser) is not checked.
+   */
+  allowedOrigins?: readonly string[];
   /** How often pending (coalesced) updates are flushed, ms. */
   flushEveryMs?: number;
   /** How often open sockets' tokens are checked again (revoked, expired, user deleted), ms. */
@@ -36,11 +54,15 @@ interface Client {
   commands: boolean;
   /** Positions of the lamps of the current subscription, fixed by its snapshot. */
   index?: LiveIndex;
+  /** Frames this socket may still send now (token bucket). */
+  budget: { tokens: number; at: number };
+  /** Frames refused in a row for the rate; a socket that keeps on is closed. */
+  refusedInARow: number;
 }
 
 /**
- * Token from `Authorization: Bearer`, the `bearer.<token>` subprotocol (browsers cannot set
- * headers on a WebSocket), or `?token=` as a last resort.
+ * Token from `Authorization: Bearer` or the `bearer.<token>` subprotocol (browsers cannot set
+ * headers on a WebSocket). Never from the URL: a query string ends up in access logs.
  */
 function tokenOf(req: IncomingMessage): string | undefined {
   const header = bearerOf(req.headers.authorization);
@@ -48,9 +70,25 @@ function tokenOf(req: IncomingMessage): string | undefined {
   const protocols = String(req.headers['sec-websocket-protocol'] ?? '')
     .split(',')
     .map((s) => s.trim());
-  const fromProtocol = protocols.find((p) => p.startsWith('bearer.'))?.slice('bearer.'.length);
-  if (fromProtocol) return fromProtocol;
-  return new URL(req.url ?? '/', 'http://x').searchParams.get('token') ?? undefined;
+  return protocols.find((p) => p.startsWith('bearer.'))?.slice('bearer.'.length) || undefined;
+}
+
+/**
+ * A browser's Origin must be the gateway's own or a listed one: another site's page could
+ * otherwise open a socket with a token it got hold of (cross-site WebSocket hijacking).
+ */
+export function originAllowed(
+  origin: string | undefined,
+  host: string | undefined,
+  allowed: readonly string[] = [],
+): boolean {
+  if (origin === undefined) return true;
+  if (allowed.includes(origin)) return true;
+  try {
+    return host !== undefined && new URL(origin).host === host;
+  } catch {
+    return false;
+  }
 }
 
 function refuse(socket: Duplex, status: number, text: string): void {
@@ -69,13 +107,33 @@ export function attachWebSocket(server: Server, ctx: GatewayContext, opts: WsOpt
     handleProtocols: (protocols) => (protocols.has('gadelys') ? 'gadelys' : false),
   });
   const clients = new Set<Client>();
+  const framesPerSecond = opts.framesPerSecond ?? GATEWAY_DEFAULTS.wsFramesPerSecond;
+
+  /** A GatewayError as an error frame: the same code and status as REST would answer. */
+  function sendError(c: Client, err: GatewayError, ref?: string): void {
+    const e: WsServerFrame = {
+      type: 'error',
+      status: err.status,
+      code: err.code,
+      error: err.message,
+    };
+    if (err.issues) e.issues = err.issues;
+    if (ref !== undefined) e.ref = ref;
+    send(c, e);
+  }
 
   server.on('upgrade', (req, socket, head) => {
     if (new URL(req.url ?? '/', 'http://x').pathname !== WS_PATH)
       return refuse(socket, 404, 'Not Found');
+    if (!originAllowed(req.headers.origin, req.headers.host, opts.allowedOrigins))
+      return refuse(socket, 403, 'Forbidden');
     const token = tokenOf(req);
     const principal = token ? ctx.users.authenticate(token) : undefined;
     if (!principal) return refuse(socket, 401, 'Unauthorized');
+    let open = 0;
+    for (const c of clients) if (c.principal.username === principal.username) open++;
+    if (open >= (opts.maxSocketsPerUser ?? GATEWAY_DEFAULTS.wsMaxSocketsPerUser))
+      return refuse(socket, 429, 'Too Many Requests');
     wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, principal));
   });
 
@@ -97,6 +155,8 @@ export function attachWebSocket(server: Server, ctx: GatewayContext, opts: WsOpt
       lamps: undefined,
       alarms: false,
       commands: false,
+      budget: { tokens: 2 * framesPerSecond, at: ctx.now() },
+      refusedInARow: 0,
       session: new ClientSession<LiveLamp>(
         {
           send: (batch) => {
@@ -130,26 +190,49 @@ export function attachWebSocket(server: Server, ctx: GatewayContext, opts: WsOpt
     send(c, hello);
   }
 
+  /** Take one frame from the socket's budget; false when it sends faster than allowed. */
+  function takeFrame(c: Client): boolean {
+    const t = ctx.now();
+    const b = c.budget;
+    b.tokens = Math.min(2 * framesPerSecond, b.tokens + ((t - b.at) * framesPerSecond) / 1000);
+    b.at = t;
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
+
   async function onMessage(c: Client, text: string): Promise<void> {
+    if (!takeFrame(c)) {
+      c.refusedInARow++;
+      // A client that keeps sending after being told is not a dashboard: close it.
+      if (c.refusedInARow > 4 * framesPerSecond) return c.ws.close(4429, 'too many frames');
+      if (c.refusedInARow === 1)
+        sendError(c, new GatewayError('rate_limited', 'too many frames; slow down', undefined, 1));
+      return;
+    }
+    c.refusedInARow = 0;
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch {
-      return send(c, { type: 'error', status: 400, error: 'frames are JSON text' });
+      return sendError(c, new GatewayError('invalid', 'frames are JSON text'));
     }
     const parsed = WsClientFrame.safeParse(json);
-    if (!parsed.success) {
-      return send(c, {
-        type: 'error',
-        status: 400,
-        error: 'invalid frame',
-        issues: zodIssues(parsed.error),
-      });
-    }
+    if (!parsed.success)
+      return sendError(c, new GatewayError('invalid', 'invalid frame', zodIssues(parsed.error)));
     const frame = parsed.data;
-    const p = c.principal;
     // Re-check the token on every frame: a revoked token stops working on open sockets too.
     if (!stillValid(c)) return revoke(c);
+    try {
+      await handle(c, frame);
+    } catch (err) {
+      if (!(err instanceof GatewayError)) throw err;
+      sendError(c, err, frame.type === 'command' ? frame.ref : undefined);
+    }
+  }
+
+  async function handle(c: Client, frame: z.output<typeof WsClientFrame>): Promise<void> {
+    const p = c.principal;
     switch (frame.type) {
       case 'ping':
         return send(c, { type: 'pong' });
@@ -161,31 +244,16 @@ export function attachWebSocket(server: Server, ctx: GatewayContext, opts: WsOpt
         c.session.reset();
         return;
       case 'subscribe': {
-        if (frame.commands && !followsAllCommands(p)) {
-          return send(c, {
-            type: 'error',
-            status: 403,
-            error: 'vendors cannot follow command updates',
-          });
-        }
+        if (frame.commands && !followsAllCommands(p))
+          throw new GatewayError('forbidden', 'vendors cannot follow command updates');
         let lamps: Set<string> | null;
         if (frame.all) lamps = null;
         else {
           lamps = new Set<string>();
-          for (const id of frame.lamps ?? []) {
-            const lamp = ctx.live.get(id);
-            if (!lamp) return send(c, { type: 'error', status: 404, error: `no lamp ${id}` });
-            if (!seesVendor(p, lamp.vendorId))
-              return send(c, {
-                type: 'error',
-                status: 403,
-                error: 'vendors see only their own lamps',
-              });
-            lamps.add(id);
-          }
+          for (const id of frame.lamps ?? []) lamps.add(visibleLamp(p, id, ctx.registry).id);
           for (const sid of frame.segments ?? []) {
             const seg = ctx.registry.segment(sid);
-            if (!seg) return send(c, { type: 'error', status: 404, error: `no segment ${sid}` });
+            if (!seg) throw new GatewayError('not_found', `no segment ${sid}`);
             // A vendor subscribing to a segment gets its own lamps in it, nobody else's.
             for (const id of seg.lampIds)
               if (seesVendor(p, ctx.live.get(id)?.vendorId)) lamps.add(id);
@@ -198,29 +266,21 @@ export function attachWebSocket(server: Server, ctx: GatewayContext, opts: WsOpt
         const snapshot = ctx.live.all().filter((l) => inScope(c, l));
         const { frame: out, index } = snapshotFrame(snapshot, ctx.now());
         c.index = index;
-        if (c.alarms) out.alarms = ctx.live.activeAlarms().filter((a) => alarmInScope(c, a));
+        if (c.alarms)
+          out.alarms = ctx.live
+            .activeAlarms()
+            .filter((a) => alarmInScope(c, a))
+            .map((a) => alarmView(c.principal, a));
         return send(c, out);
       }
       case 'command': {
-        try {
-          const issued = await ctx.commands.issue(p, frame.request);
-          // Acks may have arrived while the audit entry was written: send the current state.
-          const summary = ctx.tracker.get(issued.commandId) ?? issued;
-          const ack: WsServerFrame = { type: 'commandAccepted', command: summary };
-          if (frame.ref !== undefined) ack.ref = frame.ref;
-          return send(c, ack);
-        } catch (err) {
-          if (!(err instanceof GatewayError)) throw err;
-          const e: WsServerFrame = {
-            type: 'error',
-            status: err.status,
-            code: err.code,
-            error: err.message,
-          };
-          if (err.issues) e.issues = err.issues;
-          if (frame.ref !== undefined) e.ref = frame.ref;
-          return send(c, e);
-        }
+        // Checked by the command service exactly as POST /api/commands is.
+        const issued = await ctx.commands.issue(p, frame.request);
+        // Acks may have arrived while the audit entry was written: send the current state.
+        const summary = ctx.tracker.get(issued.commandId) ?? issued;
+        const ack: WsServerFrame = { type: 'commandAccepted', command: summary };
+        if (frame.ref !== undefined) ack.ref = frame.ref;
+        return send(c, ack);
       }
     }
   }
@@ -230,7 +290,7 @@ export function attachWebSocket(server: Server, ctx: GatewayContext, opts: WsOpt
   }
 
   function revoke(c: Client): void {
-    send(c, { type: 'error', status: 401, error: 'token revoked or expired' });
+    sendError(c, new GatewayError('unauthenticated', 'token revoked or expired'));
     clients.delete(c);
     c.ws.close(4401, 'unauthorized');
   }
@@ -252,7 +312,8 @@ export function attachWebSocket(server: Server, ctx: GatewayContext, opts: WsOpt
   });
   const offAlarm = ctx.live.subscribeAlarms((alarm) => {
     for (const c of clients)
-      if (c.alarms && alarmInScope(c, alarm)) send(c, { type: 'alarm', alarm });
+      if (c.alarms && alarmInScope(c, alarm))
+        send(c, { type: 'alarm', alarm: alarmView(c.principal, alarm) });
   });
 
   function commandUpdate(summary: CommandSummary): void {
