@@ -35,7 +35,10 @@ export async function openPage(
   url: string,
   viewport = { width: 1280, height: 800 },
 ): Promise<WatchedPage> {
-  const page = await browser.newPage({ viewport });
+  // A context per page: axe-core's playwright runner needs one, and pages share no storage.
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  page.once('close', () => void context.close().catch(() => undefined));
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => {

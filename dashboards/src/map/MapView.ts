@@ -37,6 +37,8 @@ export interface MapViewOptions {
 /** Routes lines join consecutive lamps of a segment closer than this, metres. */
 const MAX_LINK_M = 150;
 const DRAG_THRESHOLD_PX = 4;
+/** Above this many lamps small dots are written as pixels; below, round paths cost little. */
+const PIXEL_DOTS_FROM = 5_000;
 
 export class MapView {
   readonly element: HTMLDivElement;
@@ -203,7 +205,7 @@ export class MapView {
   private radius(): number {
     return Math.min(
       8,
-      Math.max(this.opts.table.size > 20_000 ? 1.5 : 2, this.viewport.scale * this.spacing * 0.33),
+      Math.max(this.opts.table.size > 20_000 ? 1.5 : 2.5, this.viewport.scale * this.spacing * 0.33),
     );
   }
 
@@ -295,8 +297,8 @@ export class MapView {
     const s = v.scale * dpr;
     const ox = (v.width / 2) * dpr - v.cx * s;
     const oy = (v.height / 2) * dpr + v.cy * s;
-    if (r <= 3) {
-      // Small dots: write pixels. A square of side d per lamp, no path to build.
+    if (r <= 3 && n > PIXEL_DOTS_FROM) {
+      // Many small dots: write pixels. A square of side d per lamp, no path to build.
       if (!this.image || this.image.width !== W || this.image.height !== H) {
         this.image = ctx.createImageData(W, H);
       }

@@ -144,11 +144,14 @@ const screen: ScreenFactory = ({ app, signal }) => {
     if (!at) return;
     tip.replaceChildren(...tooltipRows(table, i));
     tip.hidden = false;
-    const w = map.viewport.width;
-    // keep the tooltip inside the map: flip to the left of the lamp near the right edge
-    const left = at.x + 16 + 240 > w ? Math.max(4, at.x - 16 - 240) : at.x + 16;
+    const { width: w, height: h } = map.viewport;
+    const tw = tip.offsetWidth;
+    const th = tip.offsetHeight;
+    // keep the tooltip inside the map: flip to the lamp's left or above it near an edge
+    const left = at.x + 16 + tw > w ? Math.max(4, at.x - 16 - tw) : at.x + 16;
+    const top = at.y - 20 + th > h ? Math.max(4, at.y - th - 12) : Math.max(4, at.y - 20);
     tip.style.left = `${left}px`;
-    tip.style.top = `${Math.max(4, at.y - 20)}px`;
+    tip.style.top = `${top}px`;
   }
 
   const kw = stat('kW now', 'stat-kw');
