@@ -2,7 +2,8 @@
  * docker-compose.yml, validated by Debian's docker-compose 1.29 (`config`; no engine here) with
  * the example env file, and the properties a deployment relies on asserted on the resolved file.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -62,6 +63,32 @@ describe('docker-compose.yml', () => {
       expect(e.INFLUX_ORG, name).toBe(env.DOCKER_INFLUXDB_INIT_ORG);
       expect(e.INFLUX_TOKEN, name).toBe(env.DOCKER_INFLUXDB_INIT_ADMIN_TOKEN);
     }
+  });
+
+  it('maps the bucket for InfluxQL on first start (dbrp.sh, with a stand-in influx CLI)', () => {
+    // No InfluxDB 2 here: a stand-in `influx` answers `bucket list` as the 2.x CLI prints it
+    // (id, name, retention, ... separated by tabs) and records the dbrp call.
+    const bin = join(tmp, 'bin');
+    mkdirSync(bin, { recursive: true });
+    const calls = join(tmp, 'influx-calls');
+    writeFileSync(
+      join(bin, 'influx'),
+      `#!/bin/sh\necho "$@" >> ${calls}\n` +
+        `[ "$1 $2" = "bucket list" ] && printf '0a1b2c3d4e5f6789\\tgadelys\\tinfinite\\t168h0m0s\\t0f1e2d3c4b5a6978\\n'\nexit 0\n`,
+      { mode: 0o755 },
+    );
+    execFileSync('sh', [`${ROOT}deploy/influxdb/init/dbrp.sh`], {
+      env: {
+        PATH: `${bin}:${process.env.PATH}`,
+        DOCKER_INFLUXDB_INIT_BUCKET: 'gadelys',
+        DOCKER_INFLUXDB_INIT_ORG: 'gadelys',
+      },
+    });
+    const lines = readFileSync(calls, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('bucket list --name gadelys --hide-headers');
+    expect(lines[1]).toBe(
+      'v1 dbrp create --db gadelys --rp autogen --bucket-id 0a1b2c3d4e5f6789 --default',
+    );
   });
 
   it('checks the health of every service and starts each after what it needs is healthy', () => {

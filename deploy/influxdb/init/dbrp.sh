@@ -5,7 +5,7 @@
 # and Grafana (InfluxQL over /query) find it. 2.x also answers through a virtual mapping of the
 # bucket name; an explicit one is listed by `influx v1 dbrp list` and survives renames.
 set -eu
-bucket_id=$(influx bucket list --name "$DOCKER_INFLUXDB_INIT_BUCKET" --hide-headers | cut -f1)
+bucket_id=$(influx bucket list --name "$DOCKER_INFLUXDB_INIT_BUCKET" --hide-headers | awk '{print $1}')
 influx v1 dbrp create \
   --db "$DOCKER_INFLUXDB_INIT_BUCKET" \
   --rp autogen \
