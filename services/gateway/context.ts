@@ -9,6 +9,7 @@ import type { CommandTracker } from './commands/CommandTracker.ts';
 import type { CommandService } from './commands/commandService.ts';
 import type { LiveView } from './live/LiveView.ts';
 import type { ProgramStore } from './programs/ProgramStore.ts';
+import type { TrialStore } from './trials/TrialStore.ts';
 
 /** Everything the HTTP and WebSocket handlers share. */
 export interface GatewayContext {
@@ -23,6 +24,7 @@ export interface GatewayContext {
   tracker: CommandTracker;
   commands: CommandService;
   programs: ProgramStore;
+  trials: TrialStore;
   store?: Store;
   loginLimiter: RateLimiter;
   /** Wrong passwords per account, whatever the address. */
@@ -32,6 +34,8 @@ export interface GatewayContext {
   tokensPerUser: number;
   /** GATEWAY_DATA_DIR: users, audit, programs, an imported inventory. */
   dataDir: string;
+  /** What the MQTT link received and refused (forged: readings a device may not speak for). */
+  mqttStats?: { received: number; rejected: number; forged: number; published: number };
   /** The OpenAPI document of the operations table, built once at start. */
   apiDocument: Record<string, unknown>;
 }

@@ -28,6 +28,8 @@ export const HealthResponse = z.object({
   service: z.literal('gateway'),
   uptimeS: z.number().int(),
   store: z.string().nullable(),
+  /** Messages from the broker: received, refused (bad or forged) and commands published; null without MQTT. */
+  mqtt: z.object({ received: count, rejected: count, forged: count, published: count }).nullable(),
 });
 
 // ---- users and tokens ----

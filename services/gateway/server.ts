@@ -154,6 +154,7 @@ export async function startGateway(
       },
       { live, tracker: () => tracker },
     );
+    ctx.mqttStats = mqtt.stats;
   }
   const tick = setInterval(
     () => tracker.tick(),

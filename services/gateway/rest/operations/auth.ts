@@ -76,6 +76,7 @@ export const AUTH_OPERATIONS = [
       service: 'gateway',
       uptimeS: Math.round((ctx.now() - ctx.startedAt) / 1000),
       store: ctx.store?.kind ?? null,
+      mqtt: ctx.mqttStats ? { ...ctx.mqttStats } : null,
     }),
   }),
   operation({
