@@ -65,6 +65,8 @@ test('a controller speaking for another segment is dropped and counted; its own 
     expect((await live(foreign)).telemetry).toBeNull();
     expect(h.gateway.mqtt!.stats.rejected).toBe(rejectedBefore + 1);
     expect(h.gateway.mqtt!.stats.forged).toBe(1);
+    const health = await h.api('GET', '/api/health');
+    expect(health.json.mqtt).toMatchObject({ forged: 1 });
   } finally {
     await controller.endAsync();
   }
