@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { eventually } from '../helpers/eventually.ts';
 import { ARTIFACTS, launchChromium, openPage, signInAs } from './browser.ts';
-import { PASSWORD, type ScreensLab, startScreensLab } from './screensLab.ts';
+import { PASSWORD, type ScreensLab, startScreensLab, writeNight } from './screensLab.ts';
 
 let lab: ScreensLab;
 let browser: Browser;
@@ -179,6 +179,56 @@ test('a program’s preview renders tonight’s profile, and the program saves a
   expect(programs.programs.find((p) => p.id === 'test-night')?.lampCount).toBeGreaterThan(0);
   await screenshot(page, 'programs');
   await expectAccessible(page, 'programs');
+  expect(errors, errors.join('\n')).toEqual([]);
+  await page.close();
+});
+
+/** The colour drawn at each lamp's position on the screen's map. */
+function mapColours(page: Page, lampIds: string[]): Promise<string[]> {
+  return page.evaluate((ids) => {
+    const canvas = document.querySelector<HTMLCanvasElement>('canvas.map-lamps');
+    const ctx = canvas?.getContext('2d');
+    const dpr = canvas ? canvas.width / canvas.getBoundingClientRect().width : 1;
+    return ids.map((id) => {
+      const p = window.__gadelys?.map?.pointOf(id);
+      if (!p || !ctx) return 'none';
+      return ctx.getImageData(Math.round(p.x * dpr), Math.round(p.y * dpr), 1, 1).data.join(',');
+    });
+  }, lampIds);
+}
+
+test('a replay of a past night plays on the map at 60x and the map changes', async () => {
+  const HOUR = 3_600_000;
+  const night = new Date(Date.now() - 36 * HOUR).toISOString().slice(0, 10);
+  const noon = Date.parse(`${night}T12:00:00Z`);
+  await lab.lab.gateway.context.store!.health();
+  await writeNight(lab.lab, noon, noon + 24 * HOUR);
+  const t0 = noon + 8 * HOUR + 60_000;
+  const { page, errors } = await signedIn('viewer', `#/replay?night=${night}&t=${t0}`);
+  await page.waitForSelector('.replay [data-state=ready]', { timeout: 30_000 });
+  expect(Number(await page.getAttribute('#replay-power', 'data-points'))).toBeGreaterThan(100);
+  const lamps = Array.from({ length: 30 }, (_, i) => `DOLL-${String(i * 9 + 1).padStart(4, '0')}`);
+  await expect.poll(() => page.getAttribute('.replay [data-t]', 'data-t')).toBe(String(t0));
+  const before = await mapColours(page, lamps);
+  expect(before.filter((c) => c !== '0,0,0,0').length).toBeGreaterThan(20);
+  await page.click('label[for=speed-60]');
+  await page.click('#replay-play');
+  // at 60x the next stored step (10 minutes on) comes after 10 s
+  await expect
+    .poll(async () => Number(await page.getAttribute('.replay [data-t]', 'data-t')), {
+      timeout: 30_000,
+      interval: 500,
+    })
+    .toBeGreaterThan(t0 + 11 * 60_000);
+  await page.click('#replay-play');
+  const after = await mapColours(page, lamps);
+  expect(after.filter((c, i) => c !== before[i]).length).toBeGreaterThan(10);
+  // the deep link follows the time shown
+  const hash = new URL(page.url()).hash;
+  expect(hash).toContain(`night=${night}`);
+  expect(Number(new URLSearchParams(hash.split('?')[1]).get('t'))).toBeGreaterThan(t0);
+  await screenshot(page, 'replay');
+  await expectAccessible(page, 'replay');
   expect(errors, errors.join('\n')).toEqual([]);
   await page.close();
 });

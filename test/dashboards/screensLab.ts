@@ -59,7 +59,7 @@ export async function startScreensLab(env: Record<string, string> = {}): Promise
 
 /**
  * Readings for every lamp over a night, every `stepMs`, written straight to the lab's store:
- * the level follows a ramp that differs per segment so a replay visibly changes the map.
+ * levels jump from step to step and differ from lamp to lamp, so a replay visibly changes the map.
  */
 export async function writeNight(
   lab: SimulatedLab,
@@ -76,15 +76,11 @@ export async function writeNight(
     if (batch.length === 0) return;
     await store.writeTelemetry(batch.splice(0));
   };
-  for (const lamp of registry.lamps) {
+  for (const [j, lamp] of registry.lamps.entries()) {
     const model = registry.model(lamp.modelId);
-    const seg = Number(lamp.segmentId.replace(/\D/g, '')) || 1;
     let energy = 50;
     for (let t = from, k = 0; t < to; t += stepMs, k++) {
-      const phase = (t - from) / (to - from);
-      const level = Math.round(
-        Math.max(0, Math.min(100, 100 * Math.abs(Math.sin(phase * Math.PI * 2 + seg)))),
-      );
+      const level = (k * 37 + j * 13) % 101;
       const power = ((model?.ratedPowerW ?? 40) * level) / 100 + 0.6;
       energy += (power * stepMs) / 3_600_000 / 1000;
       batch.push({

@@ -14,6 +14,7 @@ export const SCREENS: readonly ScreenDef[] = [
     load: () => import('./commands.ts'),
   },
   { pattern: 'programs', nav: 'Programs', permission: 'read', load: () => import('./programs.ts') },
+  { pattern: 'replay', nav: 'Replay', permission: 'read', load: () => import('./replay.ts') },
   { pattern: 'sign-in', public: true, load: () => import('./signIn.ts') },
   { pattern: 'first-run', public: true, load: () => import('./firstRun.ts') },
 ];
