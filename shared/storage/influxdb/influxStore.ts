@@ -17,7 +17,7 @@ import {
 } from '../port.ts';
 import { parseQuery } from '../queries.ts';
 import { replayFrames } from '../replay.ts';
-import { composedEnergy, composedHistory } from '../rollup.ts';
+import { aggregateRows, composedEnergy, composedHistory } from '../rollup.ts';
 import {
   compact,
   encodeLines,
@@ -43,12 +43,19 @@ import {
   latestQuery,
   partialsQuery,
   quoteIdent,
+  rowsQuery,
   statusBeforeQuery,
   statusChangesQuery,
 } from './influxql.ts';
 import { v1Transport } from './transport.ts';
 
 const NEWLINE = Buffer.from('\n');
+/**
+ * Statistics in one aggregate read above which the rows are read and aggregated here. Measured
+ * on 1.6.7, a minute of the route (16,800 readings): 12 fields x 5 statistics 2.1 s as InfluxQL
+ * aggregates, 0.26 s to read the rows; one field x 4 statistics 0.18 s.
+ */
+const WIDE_PARTIALS = 8;
 
 export interface InfluxStoreOptions {
   url: string;
@@ -342,6 +349,10 @@ export async function createInfluxStore(opts: InfluxStoreOptions): Promise<Store
     writeLastState: (readings) => write('last_state', toLastStateRecords(readings) as never),
     async partials(q) {
       const v = parseQuery.partials(q);
+      // Many fields at once (rollups): the rows, aggregated here, cost a fraction of InfluxQL's
+      // aggregates (one iterator per function and series).
+      if (v.fields.length * v.stats.length > WIDE_PARTIALS)
+        return aggregateRows((await query(rowsQuery(v))).flatMap(rows), v);
       const series = await query(partialsQuery(v));
       const out: PartialRow[] = [];
       for (const s of series)
