@@ -147,6 +147,20 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('gives every service the same devices: lamp count and the gateway-uploaded inventory', () => {
+    const gatewayData = config.services
+      .gateway!.volumes!.map(mount)
+      .find((m) => m.target === config.services.gateway!.environment!.GATEWAY_DATA_DIR);
+    expect(gatewayData?.named).toBe(true);
+    for (const name of OURS) {
+      const s = config.services[name]!;
+      expect(s.environment?.SIMULATOR_LAMPS, name).toBe(exampleValue('SIMULATOR_LAMPS'));
+      expect(s.environment?.GATEWAY_DATA_DIR, name).toBe('/data/gateway');
+      const m = s.volumes!.map(mount).find((v) => v.target === '/data/gateway');
+      expect(m?.source, `${name} sees the gateway's data`).toBe(gatewayData!.source);
+    }
+  });
+
   it('mounts the Prometheus configuration and its rules', () => {
     const p = config.services.prometheus!;
     const conf = p.volumes!.map(mount).find((m) => m.target === '/etc/prometheus');
