@@ -5,7 +5,7 @@
  * influxd), answering /health, the REST API and the web app.
  */
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cp, mkdir, readdir, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { DASHBOARD_OUT_DIR, ensureDashboard } from '../../scripts/buildDashboard
 import { buildServer } from '../../scripts/buildServer.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { startInfluxd, type TestInfluxd } from '../helpers/influxd.ts';
+import { composeConfig } from './compose.ts';
 import { type Started, startProcess } from './processes.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -56,6 +57,14 @@ const env = (extra: Record<string, string>) => ({
 test('the build holds compiled JavaScript only, with the run-time data', async () => {
   expect(await tsFiles(join(app, 'services'))).toEqual([]);
   expect(await tsFiles(join(app, 'shared'))).toEqual([]);
+  // Every entry point compose and the Dockerfile start is in the build.
+  const entries = Object.values(composeConfig().services).flatMap((svc) =>
+    svc.command?.[0] === 'node' ? [svc.command[1]!] : [],
+  );
+  expect(entries.length).toBeGreaterThanOrEqual(4);
+  for (const entry of [...entries, 'services/lab/main.js']) {
+    expect(existsSync(join(app, entry)), entry).toBe(true);
+  }
   const data = await readdir(join(app, 'shared', 'data'));
   expect(data).toContain('doll-route.geojson');
   expect(data).toContain('catalog.json');
