@@ -9,7 +9,6 @@ import type { CommandTracker } from './commands/CommandTracker.ts';
 import type { CommandService } from './commands/commandService.ts';
 import type { LiveView } from './live/LiveView.ts';
 import type { ProgramStore } from './programs/ProgramStore.ts';
-import type { TrialStore } from './trials/TrialStore.ts';
 
 /** Everything the HTTP and WebSocket handlers share. */
 export interface GatewayContext {
@@ -24,7 +23,6 @@ export interface GatewayContext {
   tracker: CommandTracker;
   commands: CommandService;
   programs: ProgramStore;
-  trials: TrialStore;
   store?: Store;
   loginLimiter: RateLimiter;
   /** Wrong passwords per account, whatever the address. */

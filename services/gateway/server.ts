@@ -19,7 +19,6 @@ import { LiveView } from './live/LiveView.ts';
 import { connectMqtt, type MqttLink } from './live/mqttLink.ts';
 import { restoreAcknowledgements, seedFromStore } from './live/seed.ts';
 import { ProgramStore } from './programs/ProgramStore.ts';
-import { TrialStore } from './trials/TrialStore.ts';
 import { attachWebSocket, WS_PATH } from './ws/wsServer.ts';
 
 export interface GatewayDeps {
@@ -59,7 +58,6 @@ export async function startGateway(
     memoryEntries: config.GATEWAY_AUDIT_MEMORY_ENTRIES,
   });
   const programs = await ProgramStore.open(dataDir, () => registry.lamps.map((l) => l.id));
-  const trials = await TrialStore.open(dataDir);
   const live = new LiveView(registry);
   let mqtt: MqttLink | undefined;
   let ws: ReturnType<typeof attachWebSocket> | undefined;
@@ -107,7 +105,6 @@ export async function startGateway(
     tracker,
     commands,
     programs,
-    trials,
     loginLimiter: new RateLimiter(
       config.GATEWAY_LOGIN_PER_MINUTE,
       config.GATEWAY_LOGIN_PER_MINUTE,
