@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { eventually } from '../helpers/eventually.ts';
 import { ARTIFACTS, launchChromium, openPage, signInAs } from './browser.ts';
-import { PASSWORD, type ScreensLab, startScreensLab, writeNight } from './screensLab.ts';
+import { PASSWORD, type ScreensLab, startScreensLab, VENDOR, writeNight } from './screensLab.ts';
 
 let lab: ScreensLab;
 let browser: Browser;
@@ -229,6 +229,83 @@ test('a replay of a past night plays on the map at 60x and the map changes', asy
   expect(Number(new URLSearchParams(hash.split('?')[1]).get('t'))).toBeGreaterThan(t0);
   await screenshot(page, 'replay');
   await expectAccessible(page, 'replay');
+  expect(errors, errors.join('\n')).toEqual([]);
+  await page.close();
+});
+
+test('a vendor sees only their own lamps, in the page and in every response it receives', async () => {
+  const all = await lab.api<{ lamps: { id: string; vendorId: string }[] }>(
+    'GET',
+    '/api/lamps',
+    lab.tokens.admin,
+  );
+  const mine = new Set(all.lamps.filter((l) => l.vendorId === VENDOR).map((l) => l.id));
+  const others = new Set(all.lamps.filter((l) => l.vendorId !== VENDOR).map((l) => l.vendorId));
+  expect(mine.size).toBeGreaterThan(0);
+  expect(others.size).toBeGreaterThan(0);
+  const { page, errors } = await openPage(browser, `${lab.base}/dashboard/#/sign-in`);
+  const received: { what: string; text: string }[] = [];
+  // Every answer passes through here whole: a streamed body read by the page's own reader is
+  // not kept by the browser's response log, so record by fetching it for the page.
+  await page.route(`${lab.base}/api/**`, async (route) => {
+    const res = await route.fetch();
+    const body = await res.body();
+    received.push({ what: route.request().url(), text: body.toString('utf8') });
+    await route.fulfill({ response: res, body });
+  });
+  page.on('websocket', (ws) =>
+    ws.on('framereceived', (f) => received.push({ what: 'ws', text: String(f.payload) })),
+  );
+  await signInAs(page, 'vendor', PASSWORD);
+  await expect
+    .poll(() => page.evaluate(() => window.__gadelys?.map?.count() ?? 0))
+    .toBeGreaterThan(0);
+  const own = [...mine][0]!;
+  await page.evaluate(() => {
+    location.hash = '#/vendor';
+  });
+  await page.waitForSelector('#vendor-report table');
+  const [file] = await Promise.all([page.waitForEvent('download'), page.click('#vendor-csv')]);
+  expect(file.suggestedFilename()).toContain(VENDOR);
+  await page.evaluate((id) => {
+    location.hash = `#/lamp/${id}`;
+  }, own);
+  await page.waitForSelector('#history-chart[data-range=night]');
+  await page.evaluate(() => {
+    location.hash = '#/replay';
+  });
+  await page.waitForSelector('.replay [data-state=ready], .replay [data-state=empty]', {
+    timeout: 30_000,
+  });
+  await screenshot(page, 'vendor-replay');
+  await page.evaluate(() => {
+    location.hash = '#/vendor';
+  });
+  await page.waitForSelector('#vendor-report table');
+  await screenshot(page, 'vendor');
+  await expectAccessible(page, 'vendor');
+
+  // the DOM: the live table, every lamp link and the text hold only this vendor's lamps
+  const tableIds = await page.evaluate(() => window.__gadelys?.app.live.table.ids ?? []);
+  expect(tableIds.length).toBe(mine.size);
+  expect(tableIds.filter((id) => !mine.has(id))).toEqual([]);
+  const text = await page.evaluate(() => document.body.innerText);
+  expect((text.match(/DOLL-\d{4}/g) ?? []).filter((id) => !mine.has(id))).toEqual([]);
+  expect(await page.$$eval('a[data-lamp]', (as) => as.length)).toBeGreaterThan(0);
+
+  // the network: no other vendor's lamp, vendor id or model in any answer or frame
+  expect(received.length).toBeGreaterThan(5);
+  expect(received.some((r) => r.what === 'ws')).toBe(true);
+  expect(received.some((r) => r.what.includes('/api/replay'))).toBe(true);
+  expect(received.some((r) => r.what.includes('format=csv'))).toBe(true);
+  const leaks: string[] = [];
+  for (const r of received) {
+    for (const id of r.text.match(/DOLL-\d{4}/g) ?? [])
+      if (!mine.has(id)) leaks.push(`${r.what}: ${id}`);
+    for (const v of others)
+      if (new RegExp(`\\b${v}\\b`).test(r.text)) leaks.push(`${r.what}: ${v}`);
+  }
+  expect(leaks.slice(0, 10)).toEqual([]);
   expect(errors, errors.join('\n')).toEqual([]);
   await page.close();
 });

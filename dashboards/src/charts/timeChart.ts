@@ -176,7 +176,6 @@ export class TimeChart {
             stroke: s.colour,
             width: s.width ?? 1.5,
             spanGaps: false,
-            points: { show: false },
             value: (_u, v) => fmt(v, s.digits ?? 1, s.unit),
             ...(s.stepped ? { paths: uPlot.paths.stepped?.({ align: 1 }) } : {}),
           }),

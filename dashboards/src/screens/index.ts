@@ -15,6 +15,12 @@ export const SCREENS: readonly ScreenDef[] = [
   },
   { pattern: 'programs', nav: 'Programs', permission: 'read', load: () => import('./programs.ts') },
   { pattern: 'replay', nav: 'Replay', permission: 'read', load: () => import('./replay.ts') },
+  {
+    pattern: 'vendor',
+    nav: 'Vendor report',
+    permission: 'read',
+    load: () => import('./vendor.ts'),
+  },
   { pattern: 'sign-in', public: true, load: () => import('./signIn.ts') },
   { pattern: 'first-run', public: true, load: () => import('./firstRun.ts') },
 ];
