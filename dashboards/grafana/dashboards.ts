@@ -7,7 +7,8 @@
  * Energy is the spread of the cumulative activeEnergy counter per lamp (as the gateway computes
  * it), summed per vendor or segment in an outer query. Long ranges read the processor's rollups
  * (shared/storage/schema.ts: rollup_1h, per lamp and hour, `<field>_sum|n|min|max|last`, `count`):
- * the energy dashboard and the hourly lamp panels. The latest state of every lamp comes from
+ * the energy dashboard and the hourly lamp panels; the route overview's charts read rollup_1m.
+ * The latest state of every lamp comes from
  * `last_state` (one point per lamp), not from a scan of history.
  */
 import type { DashboardSpec, InfluxQuery, PanelSpec, VariableSpec } from './model.ts';
@@ -51,9 +52,14 @@ const ofRecentLamps = (select: string, as: string): InfluxQuery => ({
   query: `SELECT ${select} AS "${as}" FROM "last_state" WHERE ${RECENT}`,
   columns: ['time', as],
 });
-/** Per lamp over the range, from the hourly rollup: the spread of the energy counter. */
+/** Per lamp over the range, from a rollup: the spread of the energy counter. */
 const ROLLUP_ENERGY = 'max("activeEnergy_max") - min("activeEnergy_min")';
 const HOURLY = 'From the hourly rollups: the hour in progress appears once it is complete.';
+const MINUTELY = 'From the 1-minute rollups: the minute in progress appears once it is complete.';
+/** A rollup's mean over several buckets: the sum of sums over the sum of counts. */
+const meanOf = (field: string, as: string) => `sum("${field}_sum") / sum("${field}_n") AS "${as}"`;
+/** A chart over the route read from the 1-minute rollup, never finer than its buckets. */
+const minutely = (p: PanelSpec): PanelSpec => ({ ...p, interval: '1m', description: MINUTELY });
 
 /** Per lamp in the inner query, summed in the outer: route and group totals of per-lamp figures. */
 const sumOfLamps = (
@@ -139,8 +145,8 @@ const routeOverview: DashboardSpec = {
     stat(
       'Energy in range',
       'kwatth',
-      sumOfLamps('spread("activeEnergy")'),
-      'Energy used in the time range: the increase of each lamp counter, summed.',
+      sumOfLamps(ROLLUP_ENERGY, [], 'rollup_1m'),
+      `Energy used in the time range: the increase of each lamp counter, summed. ${MINUTELY}`,
     ),
     stat('Alarms raised now', 'none', {
       query:
@@ -148,43 +154,59 @@ const routeOverview: DashboardSpec = {
         `WHERE "state" = 'raised'`,
       columns: ['time', 'alarms'],
     }),
-    series('Power by segment', 'watt', [
-      {
-        query:
-          'SELECT sum("p") AS "power" FROM (SELECT mean("activePower") AS "p" FROM "telemetry" ' +
-          `WHERE ${LAMPS} GROUP BY time($__interval), "lampId", "segmentId" fill(none)) ` +
-          'WHERE $timeFilter GROUP BY time($__interval), "segmentId" fill(none)',
-        alias: '$tag_segmentId',
-        columns: ['time', 'power'],
-        groupBy: ['segmentId'],
-      },
-    ]),
-    series('Mean dim level by segment', 'percent', [
-      {
-        query: perInterval('mean("actualLevel") AS "level"', LAMPS, ', "segmentId"'),
-        alias: '$tag_segmentId',
-        columns: ['time', 'level'],
-        groupBy: ['segmentId'],
-      },
-    ]),
-    series('Supply voltage over the route', 'volt', [
-      {
-        query: perInterval(
-          'min("supplyVoltage") AS "min", mean("supplyVoltage") AS "mean", max("supplyVoltage") AS "max"',
-          LAMPS,
-        ),
-        columns: ['time', 'min', 'mean', 'max'],
-      },
-    ]),
-    series('Light level at sensor posts, by segment', 'lux', [
-      {
-        query: perInterval('mean("illuminance") AS "lux"', LAMPS, ', "segmentId"'),
-        alias: '$tag_segmentId',
-        columns: ['time', 'lux'],
-        groupBy: ['segmentId'],
-        emptyWhen: 'none of the selected posts has a light sensor',
-      },
-    ]),
+    minutely(
+      series('Power by segment', 'watt', [
+        {
+          query:
+            'SELECT sum("p") AS "power" FROM (SELECT sum("activePower_sum") / sum("activePower_n") AS "p" ' +
+            `FROM "rollup_1m" WHERE ${LAMPS} GROUP BY time($__interval), "lampId", "segmentId" fill(none)) ` +
+            'WHERE $timeFilter GROUP BY time($__interval), "segmentId" fill(none)',
+          alias: '$tag_segmentId',
+          columns: ['time', 'power'],
+          groupBy: ['segmentId'],
+        },
+      ]),
+    ),
+    minutely(
+      series('Mean dim level by segment', 'percent', [
+        {
+          query: perInterval(meanOf('actualLevel', 'level'), LAMPS, ', "segmentId"', 'rollup_1m'),
+          alias: '$tag_segmentId',
+          columns: ['time', 'level'],
+          groupBy: ['segmentId'],
+        },
+      ]),
+    ),
+    minutely(
+      series('Supply voltage over the route', 'volt', [
+        {
+          query: perInterval(
+            `min("supplyVoltage_min") AS "min", ${meanOf('supplyVoltage', 'mean')}, max("supplyVoltage_max") AS "max"`,
+            LAMPS,
+            '',
+            'rollup_1m',
+          ),
+          columns: ['time', 'min', 'mean', 'max'],
+        },
+      ]),
+    ),
+    minutely(
+      series('Light level at sensor posts, by segment', 'lux', [
+        {
+          // Only buckets of posts with a light sensor (the others have no reading to average).
+          query: perInterval(
+            meanOf('illuminance', 'lux'),
+            `${LAMPS} AND "illuminance_n" > 0`,
+            ', "segmentId"',
+            'rollup_1m',
+          ),
+          alias: '$tag_segmentId',
+          columns: ['time', 'lux'],
+          groupBy: ['segmentId'],
+          emptyWhen: 'none of the selected posts has a light sensor',
+        },
+      ]),
+    ),
     table('Latest reading of every lamp', {
       query:
         'SELECT "readingTs", "actualLevel" AS "level", "activePower" AS "power", "supplyVoltage" AS "voltage", ' +
@@ -252,7 +274,7 @@ const lampDetail: DashboardSpec = {
       ...series('Active power per hour: mean, min, max', 'watt', [
         {
           query: perInterval(
-            'sum("activePower_sum") / sum("activePower_n") AS "mean", min("activePower_min") AS "min", max("activePower_max") AS "max"',
+            `${meanOf('activePower', 'mean')}, min("activePower_min") AS "min", max("activePower_max") AS "max"`,
             LAMP,
             '',
             'rollup_1h',
@@ -363,7 +385,7 @@ const energy: DashboardSpec = {
     stat('Energy in range', 'kwatth', sumOfLamps(ROLLUP_ENERGY, [], 'rollup_1h')),
     table('Energy per lamp', {
       query:
-        `SELECT ${ROLLUP_ENERGY} AS "kWh", sum("activePower_sum") / sum("activePower_n") AS "meanPower", ` +
+        `SELECT ${ROLLUP_ENERGY} AS "kWh", ${meanOf('activePower', 'meanPower')}, ` +
         `sum("count") AS "readings" FROM "rollup_1h" WHERE ${LAMPS} GROUP BY "lampId", "segmentId", "vendorId", "modelId"`,
       columns: ['time', 'kWh', 'meanPower', 'readings'],
       groupBy: ['lampId', 'segmentId', 'vendorId', 'modelId'],

@@ -176,6 +176,30 @@ describe('the figures are the right ones', () => {
     }
   });
 
+  it('a chart read from the 1-minute rollup gives what raw telemetry gives', async () => {
+    const d = shipped.find((s) => s.spec.uid === 'gadelys-route-overview')!;
+    const panel = d.spec.panels.find((p) => p.title === 'Supply voltage over the route')!;
+    const variables = await resolveVariables(d.json, 'all');
+    const fill = (q: string) =>
+      interpolateInflux(q, { from: lab.from, to: lab.to, ...INTERVAL, variables });
+    const [rollup] = await run(fill(panel.influx![0]!.query));
+    const raw = fill(
+      'SELECT min("supplyVoltage") AS "min", mean("supplyVoltage") AS "mean", max("supplyVoltage") AS "max" ' +
+        'FROM "telemetry" WHERE "segmentId" =~ /^$segment$/ AND "vendorId" =~ /^$vendor$/ AND $timeFilter ' +
+        'GROUP BY time($__interval) fill(none)',
+    );
+    const [direct] = await run(raw);
+    expect(rollup!.values.length).toBe(direct!.values.length);
+    expect(rollup!.values.length).toBeGreaterThan(10);
+    for (const [i, row] of rollup!.values.entries()) {
+      const want = direct!.values[i]!;
+      expect(row[0]).toBe(want[0]);
+      expect(row[1]).toBe(want[1]);
+      expect(row[2] as number).toBeCloseTo(want[2] as number, 9);
+      expect(row[3]).toBe(want[3]);
+    }
+  });
+
   it('the lamps-reporting stat counts every lamp, and a segment only its own', async () => {
     const d = shipped.find((s) => s.spec.uid === 'gadelys-route-overview')!;
     const q = d.spec.panels.find((p) => p.title === 'Lamps reporting')!.influx![0]!.query;
