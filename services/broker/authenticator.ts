@@ -1,14 +1,23 @@
 import { createHash } from 'node:crypto';
 import { deriveDevicePassword } from '../../shared/auth/deviceCredentials.ts';
 import { servicePassword } from '../../shared/auth/serviceAccounts.ts';
-import { type CredentialFile, sameSecret, verifySecret } from './credentials.ts';
+import {
+  type CredentialFile,
+  isSlowHash,
+  sameSecret,
+  verifyFastSecret,
+  verifySecret,
+} from './credentials.ts';
 import {
   type Claim,
+  CONNACK,
   type ConnectAttempt,
   claimIdentity,
+  clientIdProblem,
   type Directory,
   type ServiceRole,
 } from './policy.ts';
+import type { WorkGate } from './workGate.ts';
 
 export interface AuthenticatorOptions {
   directory: Directory;
@@ -20,6 +29,8 @@ export interface AuthenticatorOptions {
   servicePasswords: Partial<Record<ServiceRole, string>>;
   /** The current issued-credentials file (reloaded by the caller when it changes). */
   credentials: () => CredentialFile;
+  /** Where scrypt checks (credential files written before SHA-256 hashes) queue. */
+  slowHashGate: WorkGate;
 }
 
 export type Authenticator = (
@@ -29,56 +40,89 @@ export type Authenticator = (
 const digest = (b: Buffer) => createHash('sha256').update(b).digest('base64url');
 
 /**
- * Check a CONNECT: the identity it claims (policy.ts), then the secret for that account. Issued
- * secrets take precedence over derived ones; scrypt runs once per device and secret, after which a
- * reconnect costs one SHA-256 (a route of lamps reconnecting after a power cut must not queue
- * 280 scrypt runs).
+ * Check a CONNECT: the identity it claims (policy.ts), then the secret for that account, then
+ * the client id. Issued secrets take precedence over derived ones. Every check a stranger can
+ * trigger is a constant-time HMAC or SHA-256 comparison on the event loop; only the older scrypt
+ * hashes need the thread pool, through the capped gate, and once per device and secret (a
+ * reconnect then costs one SHA-256, so 280 lamps reconnecting after a power cut queue nothing).
+ * An unknown user, a revoked device and a wrong password get the same answer after the same
+ * kind of work.
  */
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
-  const verified = new Map<string, string>();
+  /** Per account: the scrypt hash last verified and the digest of the secret that matched it. */
+  const verified = new Map<string, { hash: string; digest: string }>();
+  const derived = (account: string) =>
+    options.acceptDerived && options.labSecret
+      ? deriveDevicePassword(options.labSecret, account)
+      : undefined;
+
+  /** True, false, or undefined when the scrypt queue is full. */
+  const deviceSecretMatches = async (
+    account: string,
+    password: Buffer,
+  ): Promise<boolean | undefined> => {
+    const entry = options.credentials().devices[account];
+    const hash = entry?.hash;
+    if (hash === undefined || entry?.revokedAt) {
+      const expected = derived(account);
+      const match = expected !== undefined && sameSecret(password, expected);
+      return match && !entry?.revokedAt;
+    }
+    if (!isSlowHash(hash)) return verifyFastSecret(password, hash);
+    const seen = verified.get(account);
+    if (seen?.hash === hash && seen.digest === digest(password)) return true;
+    const ok = await options.slowHashGate.run(() => verifySecret(password.toString('utf8'), hash));
+    if (ok) verified.set(account, { hash, digest: digest(password) });
+    return ok;
+  };
+
+  const serviceSecretMatches = (role: ServiceRole, password: Buffer): boolean => {
+    const explicit = options.servicePasswords[role];
+    if (explicit !== undefined) return sameSecret(password, explicit);
+    const expected =
+      options.acceptDerived && options.labSecret
+        ? servicePassword(role, options.labSecret)
+        : undefined;
+    return expected !== undefined && sameSecret(password, expected);
+  };
+
   return async (attempt) => {
     const claim = claimIdentity(attempt, options.directory, options.allowAnonymous);
-    if (!claim.ok || claim.identity.kind === 'anonymous') return claim;
     const password = attempt.password ?? Buffer.alloc(0);
+    if (!claim.ok) {
+      if (claim.reason === 'unknown_user' && attempt.username) {
+        // The same comparison a known lamp without issued credentials gets, answered the same.
+        await deviceSecretMatches(`unknown:${attempt.username}`, password);
+      }
+      return claim;
+    }
+    if (claim.identity.kind === 'anonymous') return claim;
     const bad: Claim = {
       ok: false,
       reason: 'bad_credentials',
       detail: `wrong password for ${claim.account}`,
-      returnCode: 4,
+      returnCode: CONNACK.badCredentials,
     };
-
+    let ok: boolean | undefined;
     if (claim.identity.kind === 'service') {
-      const explicit = options.servicePasswords[claim.identity.role];
-      if (explicit !== undefined) return sameSecret(password, explicit) ? claim : bad;
-      if (options.acceptDerived && options.labSecret) {
-        return sameSecret(password, servicePassword(claim.identity.role, options.labSecret))
-          ? claim
-          : bad;
+      ok = serviceSecretMatches(claim.identity.role, password);
+    } else {
+      ok = await deviceSecretMatches(claim.account, password);
+      const revokedAt = options.credentials().devices[claim.account]?.revokedAt;
+      // Revoked answers like a wrong password: CONNACK 5 would tell that the id exists.
+      if (revokedAt) {
+        return { ...bad, reason: 'revoked', detail: `${claim.account} revoked at ${revokedAt}` };
       }
-      return bad;
     }
-
-    const entry = options.credentials().devices[claim.account];
-    if (entry?.revokedAt) {
+    if (ok === undefined) {
       return {
         ok: false,
-        reason: 'revoked',
-        detail: `${claim.account} revoked at ${entry.revokedAt}`,
-        returnCode: 5,
+        reason: 'auth_busy',
+        detail: `scrypt queue full, ${claim.account} asked to retry`,
+        returnCode: CONNACK.serverUnavailable,
       };
     }
-    if (entry?.hash) {
-      const key = `${claim.account}\n${entry.hash}`;
-      if (verified.get(key) === digest(password)) return claim;
-      if (!(await verifySecret(password.toString('utf8'), entry.hash))) return bad;
-      verified.set(key, digest(password));
-      return claim;
-    }
-    if (options.acceptDerived && options.labSecret) {
-      return sameSecret(password, deriveDevicePassword(options.labSecret, claim.account))
-        ? claim
-        : bad;
-    }
-    return bad;
+    if (!ok) return bad;
+    return clientIdProblem(claim.identity, attempt.clientId, options.directory) ?? claim;
   };
 }

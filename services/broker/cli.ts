@@ -1,6 +1,7 @@
 /**
- * Issue and revoke device credentials (production). Only scrypt hashes are written; the secret is
- * printed once. A running broker picks the change up within a few seconds (it watches the file).
+ * Issue and revoke device credentials (production). Only hashes are written (credentials.ts says
+ * why SHA-256 suffices for a random secret); the secret is printed once. A running broker picks
+ * the change up within a few seconds (it watches the file).
  *
  *   npx tsx services/broker/cli.ts issue DOLL-0042 [--file creds.json]
  *   npx tsx services/broker/cli.ts revoke DOLL-0042

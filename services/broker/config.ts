@@ -28,6 +28,28 @@ export const BROKER_DEFAULTS = {
   drainTimeoutMs: 30_000,
   /** aedes' in-flight window; its default of 100 halves QoS1 throughput here. */
   concurrency: 1_000,
+  /** /metrics and /health stay on this machine unless asked otherwise. */
+  metricsHost: '127.0.0.1',
+  /** Failed logins per account (username) in a window before it is locked, as Grafana's 5. */
+  authMaxFailures: 5,
+  /** Failed logins per address in a window (many lamps may sit behind one NAT). */
+  authMaxFailuresPerAddress: 30,
+  authFailureWindowMs: 60_000,
+  authLockoutMs: 60_000,
+  /** The first failure is answered after this, each next one in the window after twice as long. */
+  authFailureDelayMs: 100,
+  /** The backoff's ceiling: beyond it the lockout does the work. */
+  authMaxDelayMs: 5_000,
+  /** scrypt checks (older credential files) at once, and how many may wait for one. */
+  slowHashConcurrency: 1,
+  slowHashQueue: 16,
+  /** Per remote address; the simulator's per-lamp connections come from loopback (exempt). */
+  maxConnectionsPerAddress: 1_000,
+  connectRatePerAddress: 50,
+  connectBurstPerAddress: 500,
+  addressLimitsExempt: '127.0.0.1,::1,::ffff:127.0.0.1',
+  /** Cap on each map keyed by what clients send (addresses, usernames): see docs/broker.md. */
+  trackedEntries: 100_000,
 } as const;
 
 /** Broker environment; every variable is listed in .env.example. */
@@ -49,6 +71,41 @@ export const BrokerEnv = z.object({
   BROKER_HOST: env.string(BROKER_DEFAULTS.host),
   /** HTTP /metrics (Prometheus) and /health; 0 picks a free port. */
   BROKER_METRICS_PORT: env.port(BROKER_DEFAULTS.metricsPort),
+  /**
+   * Their own address, apart from the MQTT listeners': opening MQTT to the street does not open
+   * them. Off loopback, BROKER_METRICS_TOKEN is required.
+   */
+  BROKER_METRICS_HOST: env.string(BROKER_DEFAULTS.metricsHost),
+  /** When set, /metrics and /health want `Authorization: Bearer <token>`. */
+  BROKER_METRICS_TOKEN: env.optionalString(),
+  /** Failed MQTT logins per username (or client id) per window before a cool-down; 0: off. */
+  BROKER_AUTH_MAX_FAILURES: env.int(BROKER_DEFAULTS.authMaxFailures, 0, 1_000_000),
+  /** Failed MQTT logins per remote address per window before a cool-down; 0: off. */
+  BROKER_AUTH_MAX_FAILURES_PER_ADDRESS: env.int(
+    BROKER_DEFAULTS.authMaxFailuresPerAddress,
+    0,
+    1_000_000,
+  ),
+  BROKER_AUTH_FAILURE_WINDOW_MS: env.int(BROKER_DEFAULTS.authFailureWindowMs, 1, 86_400_000),
+  /** The cool-down: every CONNECT is refused with CONNACK 5, the right password included. */
+  BROKER_AUTH_LOCKOUT_MS: env.int(BROKER_DEFAULTS.authLockoutMs, 0, 86_400_000),
+  /** Backoff: the n-th failure in a window is answered after this x 2^(n-1) ms (at most 5 s). */
+  BROKER_AUTH_FAILURE_DELAY_MS: env.int(BROKER_DEFAULTS.authFailureDelayMs, 0, 60_000),
+  /** scrypt checks of older credential files at once (libuv's pool has 4 threads for everyone). */
+  BROKER_SLOW_HASH_CONCURRENCY: env.int(BROKER_DEFAULTS.slowHashConcurrency, 1, 64),
+  /** scrypt checks that may wait; beyond, CONNACK 3 at once. */
+  BROKER_SLOW_HASH_QUEUE: env.int(BROKER_DEFAULTS.slowHashQueue, 0, 100_000),
+  /** Open connections per remote address; 0: no limit. */
+  BROKER_MAX_CONNECTIONS_PER_ADDRESS: env.int(
+    BROKER_DEFAULTS.maxConnectionsPerAddress,
+    0,
+    1_000_000,
+  ),
+  /** New connections per second per remote address (bucket of BROKER_CONNECT_BURST_PER_ADDRESS); 0: no limit. */
+  BROKER_CONNECT_RATE_PER_ADDRESS: env.number(BROKER_DEFAULTS.connectRatePerAddress, 0, 1_000_000),
+  BROKER_CONNECT_BURST_PER_ADDRESS: env.int(BROKER_DEFAULTS.connectBurstPerAddress, 1, 1_000_000),
+  /** Comma-separated addresses the two per-address limits skip (failed-login throttling does not). */
+  BROKER_ADDRESS_LIMITS_EXEMPT: env.string(BROKER_DEFAULTS.addressLimitsExempt),
   BROKER_MAX_CONNECTIONS: env.int(BROKER_DEFAULTS.maxConnections, 1, 1_000_000),
   BROKER_MAX_PACKET_BYTES: env.int(BROKER_DEFAULTS.maxPacketBytes, 1024, 268_435_455),
   /** Messages per second per device connection; 0 turns the limit off. */

@@ -1,9 +1,14 @@
 /**
- * Issued device credentials: random secrets handed to a device once, stored only as salted scrypt
- * hashes in a JSON file (BROKER_CREDENTIALS_PATH). Revoking keeps a tombstone so a revoked device
- * cannot fall back to a lab-derived password.
+ * Issued device credentials: random secrets handed to a device once, stored only as hashes in a
+ * JSON file (BROKER_CREDENTIALS_PATH). Revoking keeps a tombstone so a revoked device cannot fall
+ * back to a lab-derived password.
+ *
+ * An issued secret is 192 random bits, so a plain SHA-256 of it is as hard to reverse as the
+ * secret is to guess: no key stretching needed, and checking a wrong one costs microseconds on
+ * the event loop instead of a scrypt run on libuv's shared thread pool. Files written before
+ * hold salted scrypt hashes; they are still read (server.ts caps how many run at once).
  */
-import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { describeIssues } from '../../shared/contract/index.ts';
@@ -12,10 +17,10 @@ import { describeIssues } from '../../shared/contract/index.ts';
 export const SCRYPT_PARAMS = { N: 16_384, r: 8, p: 1, keyLength: 32 } as const;
 
 const Entry = z.strictObject({
-  /** `scrypt$N$r$p$<salt base64url>$<hash base64url>` */
+  /** `sha256$<hash base64url>`, or the older `scrypt$N$r$p$<salt base64url>$<hash base64url>` */
   hash: z
     .string()
-    .regex(/^scrypt\$\d+\$\d+\$\d+\$[\w-]+\$[\w-]+$/)
+    .regex(/^(sha256\$[\w-]{43}|scrypt\$\d+\$\d+\$\d+\$[\w-]+\$[\w-]+)$/)
     .optional(),
   issuedAt: z.string(),
   revokedAt: z.string().optional(),
@@ -43,6 +48,24 @@ function scryptAsync(
   );
 }
 
+const sha256 = (secret: string | Buffer) => createHash('sha256').update(secret).digest();
+
+/** The hash stored for an issued (high-entropy, random) secret. */
+export const hashIssuedSecret = (secret: string): string =>
+  `sha256$${sha256(secret).toString('base64url')}`;
+
+/** Whether a stored hash needs scrypt to check (files written before SHA-256 hashes). */
+export const isSlowHash = (encoded: string): boolean => encoded.startsWith('scrypt$');
+
+/** Check against a `sha256$` hash: constant time, no thread pool. */
+export function verifyFastSecret(secret: Buffer, encoded: string): boolean {
+  const [scheme, hash] = encoded.split('$');
+  if (scheme !== 'sha256' || !hash) return false;
+  const expected = Buffer.from(hash, 'base64url');
+  return expected.length === 32 && timingSafeEqual(sha256(secret), expected);
+}
+
+/** A salted scrypt hash: what files held before; kept for tests of those files. */
 export async function hashSecret(secret: string, params = SCRYPT_PARAMS): Promise<string> {
   const salt = randomBytes(16);
   const key = await scryptAsync(secret, salt, params.keyLength, params);
@@ -56,7 +79,9 @@ export async function hashSecret(secret: string, params = SCRYPT_PARAMS): Promis
   ].join('$');
 }
 
+/** Check a secret against either kind of stored hash (scrypt runs on the thread pool). */
 export async function verifySecret(secret: string, encoded: string): Promise<boolean> {
+  if (!isSlowHash(encoded)) return verifyFastSecret(Buffer.from(secret), encoded);
   const [scheme, n, r, p, salt, hash] = encoded.split('$');
   if (scheme !== 'scrypt' || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64url');
@@ -113,7 +138,7 @@ export async function issue(
   now = new Date(),
 ): Promise<{ secret: string; file: CredentialFile }> {
   const secret = randomBytes(24).toString('base64url');
-  const entry: CredentialEntry = { hash: await hashSecret(secret), issuedAt: now.toISOString() };
+  const entry: CredentialEntry = { hash: hashIssuedSecret(secret), issuedAt: now.toISOString() };
   return { secret, file: { ...file, devices: { ...file.devices, [deviceId]: entry } } };
 }
 

@@ -3,9 +3,15 @@
  * reason, so a lamp stuck in a reconnect loop with a bad topic cannot flood the log.
  */
 import type { Aedes, AuthenticateError, Client, PublishPacket } from 'aedes';
-import { LampStatus, type ParsedTopic, parseTopic } from '../../shared/contract/index.ts';
+import {
+  decodeMessage,
+  LampStatus,
+  type ParsedTopic,
+  parseTopic,
+} from '../../shared/contract/index.ts';
 import type { Logger } from '../../shared/log.ts';
 import type { Authenticator } from './authenticator.ts';
+import type { AuthThrottle } from './authThrottle.ts';
 import type { BrokerMetrics } from './metrics.ts';
 import { PacketTooLargeError } from './packetGuard.ts';
 import {
@@ -36,6 +42,10 @@ export interface HookDeps {
   now: () => number;
   /** True for a connection accepted beyond BROKER_MAX_CONNECTIONS: it gets CONNACK 3. */
   overCapacity: (client: Client) => boolean;
+  /** Failed-login backoff and lockout (authThrottle.ts). */
+  throttle: AuthThrottle;
+  /** The remote address a client connected from (the socket's, whatever the transport). */
+  addressOf: (client: Client) => string;
 }
 
 export interface Session {
@@ -50,6 +60,8 @@ export interface PolicyState {
   readonly lampState: ReadonlyMap<string, 'online' | 'offline'>;
   /** Count and log (once per client and reason) a refusal that happened outside the hooks. */
   refuse(clientId: string, reason: RefusalReason, detail: string): void;
+  /** Entries held per structure keyed by what clients send, to show they stay bounded. */
+  tracked(): Record<string, number>;
 }
 
 /** A hook's refusal; aedes re-emits it as a clientError, which must not count it twice. */
@@ -113,10 +125,21 @@ export function installPolicy(aedes: Aedes, deps: HookDeps): PolicyState {
   const serviceIds = new Map<string, string>();
   const SERVICE_IDS_MAX = 10_000;
 
+  // Refusals that say nothing about the password are not failed guesses.
+  const notGuesses = new Set<RefusalReason>(['client_id_mismatch', 'auth_busy']);
+
   aedes.authenticate = (client, username, password, done) => {
     if (deps.overCapacity(client)) {
       refuse(client.id, 'max_connections', 'broker full');
       return done(connackError(3, 'server unavailable: connection limit'), false);
+    }
+    const started = deps.now();
+    const address = deps.addressOf(client);
+    const account = username || `client:${client.id}`;
+    const locked = deps.throttle.locked(address, account, started);
+    if (locked !== undefined) {
+      refuse(client.id, 'auth_throttled', locked);
+      return done(connackError(5, 'not authorized'), false);
     }
     deps
       .authenticate({
@@ -128,8 +151,16 @@ export function installPolicy(aedes: Aedes, deps: HookDeps): PolicyState {
       .then((claim) => {
         if (!claim.ok) {
           refuse(client.id, claim.reason, claim.detail);
-          return done(connackError(claim.returnCode, claim.detail), false);
+          const answer = () => done(connackError(claim.returnCode, claim.detail), false);
+          if (notGuesses.has(claim.reason)) return answer();
+          // Backoff, counted from the CONNECT: an unknown id and a wrong password are answered
+          // at the same moment, whatever their checks cost.
+          const at = started + deps.throttle.fail(address, account, started);
+          const wait = at - deps.now();
+          if (wait <= 0) return answer();
+          return void setTimeout(answer, wait).unref();
         }
+        deps.throttle.succeed(address, account);
         if (claim.identity.kind === 'service') {
           const role = claim.identity.role;
           const owner = serviceIds.get(client.id);
@@ -163,13 +194,33 @@ export function installPolicy(aedes: Aedes, deps: HookDeps): PolicyState {
     return new RefusedError(decision.reason, decision.detail);
   };
 
+  /**
+   * A retained message is handed to every future subscriber, so it must be one the contract
+   * decodes (an empty payload clears it). Only retained publishes pay for this: the telemetry
+   * hot path is not retained.
+   */
+  const retainedProblem = (packet: PublishPacket, bytes: number): Decision => {
+    if (!packet.retain || bytes === 0) return { ok: true };
+    const decoded = decodeMessage(packet.topic, packet.payload);
+    if (decoded.ok) return { ok: true };
+    const at = decoded.path === undefined ? '' : ` at ${decoded.path}`;
+    return {
+      ok: false,
+      reason: 'invalid_payload',
+      detail: `retained on ${packet.topic.slice(0, 200)}: ${decoded.code}${at}: ${decoded.reason}`,
+    };
+  };
+
   aedes.authorizePublish = (client, packet, callback) => {
     const info = topicInfo(packet.topic);
-    // A will persisted for a client that is gone; only status wills are ever accepted.
-    if (!client) return callback(info.kind === 'status' ? null : new Error('orphan will'));
+    const bytes = payloadBytes(packet);
+    // A will persisted for a client that is gone; only valid status wills are ever accepted.
+    if (!client) {
+      const valid = info.kind === 'status' && retainedProblem(packet, bytes).ok;
+      return callback(valid ? null : new Error('orphan will'));
+    }
     const session = sessions.get(client);
     if (!session) return callback(new Error('no session'));
-    const bytes = payloadBytes(packet);
     const decision = authorizePublish(
       session.identity,
       { topic: packet.topic, retain: packet.retain, payloadBytes: bytes },
@@ -177,6 +228,8 @@ export function installPolicy(aedes: Aedes, deps: HookDeps): PolicyState {
       info.parsed,
     );
     if (!decision.ok) return callback(denied(client, decision));
+    const retained = retainedProblem(packet, bytes);
+    if (!retained.ok) return callback(denied(client, retained));
     metrics.messageIn(info.kind, bytes);
     // A last will is the broker speaking for a lost client: never throttle it.
     if (packet === (client as { will?: unknown }).will) return callback(null);
@@ -220,7 +273,8 @@ export function installPolicy(aedes: Aedes, deps: HookDeps): PolicyState {
 
   aedes.on('publish', (packet, _client) => {
     const { parsed } = topicInfo(packet.topic);
-    if (parsed?.kind !== 'status') return;
+    // Only registry lamps: an admin publishing status for made-up ids must not grow this map.
+    if (parsed?.kind !== 'status' || !directory.isLamp(parsed.lampId)) return;
     if (payloadBytes(packet) === 0) return void lampState.delete(parsed.lampId);
     try {
       const status = LampStatus.safeParse(JSON.parse(packet.payload.toString()));
@@ -244,5 +298,16 @@ export function installPolicy(aedes: Aedes, deps: HookDeps): PolicyState {
   aedes.on('clientError', onClientFailure);
   aedes.on('connectionError', onClientFailure);
 
-  return { connected, lampState, refuse };
+  const tracked = () => ({
+    connected: connected.size,
+    lampState: lampState.size,
+    refusalsLogged: logged.size,
+    parsedTopics: parsedTopics.size,
+    serviceIds: serviceIds.size,
+    ...Object.fromEntries(
+      Object.entries(deps.throttle.size()).map(([k, v]) => [`authFailures.${k}`, v]),
+    ),
+  });
+
+  return { connected, lampState, refuse, tracked };
 }

@@ -40,16 +40,24 @@ export const REFUSAL_REASONS = [
   'bad_credentials',
   'revoked',
   'client_id_mismatch',
+  /** Too many failed logins from this address or for this account: refused unheard (CONNACK 5). */
+  'auth_throttled',
+  /** The capped scrypt queue (older credential files) was full: CONNACK 3, try again. */
+  'auth_busy',
   'publish_not_allowed',
   'reserved_topic',
   'retain_not_allowed',
   'payload_too_large',
+  /** A retained publish the contract does not decode (new subscribers would receive it). */
+  'invalid_payload',
   'subscribe_not_allowed',
   'wildcard_not_allowed',
   'shared_subscription_unsupported',
   'rate_limited',
   'packet_too_large',
   'max_connections',
+  /** Too many connections open from one address, or opened too fast. */
+  'address_limit',
   'protocol_error',
 ] as const;
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
@@ -93,22 +101,32 @@ export interface ConnectAttempt {
 }
 
 /** MQTT 3.1.1 CONNACK return codes the broker uses [MQTT-3.2.2.3]. */
-export const CONNACK = { identifierRejected: 2, badCredentials: 4, notAuthorized: 5 } as const;
+export const CONNACK = {
+  identifierRejected: 2,
+  serverUnavailable: 3,
+  badCredentials: 4,
+  notAuthorized: 5,
+} as const;
 
 export type Claim =
   | { ok: true; identity: Identity; account: string }
-  | { ok: false; reason: RefusalReason; detail: string; returnCode: 2 | 4 | 5 };
+  | { ok: false; reason: RefusalReason; detail: string; returnCode: 2 | 3 | 4 | 5 };
 
 /**
  * The identity a CONNECT claims, before its password is checked. `account` names the secret to
  * check: the device id, or `svc:<role>` for a service account (whatever its username).
+ *
+ * Nothing here may tell a stranger whether a device id exists: an unknown user gets the same
+ * code as a wrong password (and the authenticator does the same work before answering), and
+ * the client id is checked only after the password (clientIdProblem), so CONNACK 2 reaches only
+ * someone who already holds the secret.
  */
 export function claimIdentity(
   attempt: ConnectAttempt,
   directory: Directory,
   allowAnonymous: boolean,
 ): Claim {
-  const { clientId, username } = attempt;
+  const { username } = attempt;
   if (username === undefined || username === '') {
     if (allowAnonymous) return { ok: true, identity: { kind: 'anonymous' }, account: '' };
     return { ok: false, reason: 'anonymous_refused', detail: 'no username', returnCode: 5 };
@@ -117,32 +135,13 @@ export function claimIdentity(
     return { ok: false, reason: 'bad_credentials', detail: 'no password', returnCode: 4 };
   }
   const role = directory.serviceRole(username);
-  if (role) {
-    // A service taking a device's client id would take over that device's session.
-    if (directory.isDevice(clientId)) {
-      return {
-        ok: false,
-        reason: 'client_id_mismatch',
-        detail: `service ${role} used device id ${clientId}`,
-        returnCode: 2,
-      };
-    }
-    return { ok: true, identity: { kind: 'service', role }, account: `svc:${role}` };
-  }
+  if (role) return { ok: true, identity: { kind: 'service', role }, account: `svc:${role}` };
   if (!directory.isDevice(username)) {
     return {
       ok: false,
       reason: 'unknown_user',
       detail: `unknown user ${username.slice(0, 64)}`,
-      returnCode: 4,
-    };
-  }
-  if (clientId !== username) {
-    return {
-      ok: false,
-      reason: 'client_id_mismatch',
-      detail: `client id must equal username ${username}`,
-      returnCode: 2,
+      returnCode: CONNACK.badCredentials,
     };
   }
   const ctl = directory.controller(username);
@@ -150,6 +149,34 @@ export function claimIdentity(
     ? { kind: 'controller', id: username, segmentId: ctl.segmentId }
     : { kind: 'lamp', id: username };
   return { ok: true, identity, account: username };
+}
+
+/** After a good password: whether the client id may be used by this identity (CONNACK 2 if not). */
+export function clientIdProblem(
+  identity: Identity,
+  clientId: string,
+  directory: Directory,
+): (Claim & { ok: false }) | undefined {
+  const mismatch = (detail: string) => ({
+    ok: false as const,
+    reason: 'client_id_mismatch' as const,
+    detail,
+    returnCode: CONNACK.identifierRejected,
+  });
+  switch (identity.kind) {
+    case 'service':
+      // A service taking a device's client id would take over that device's session.
+      return directory.isDevice(clientId)
+        ? mismatch(`service ${identity.role} used device id ${clientId}`)
+        : undefined;
+    case 'lamp':
+    case 'controller':
+      return clientId === identity.id
+        ? undefined
+        : mismatch(`client id must equal username ${identity.id}`);
+    case 'anonymous':
+      return undefined;
+  }
 }
 
 function speakerOfIdentity(identity: Identity & { kind: 'lamp' | 'controller' }): Speaker {

@@ -8,8 +8,10 @@ import { ConfigError } from '../../shared/config.ts';
 import type { Logger } from '../../shared/log.ts';
 import type { Registry } from '../../shared/registry/index.ts';
 import type { RunningService } from '../../shared/service.ts';
+import { createAddressLimits } from './addressLimits.ts';
 import { createAuthenticator } from './authenticator.ts';
-import type { BrokerConfig } from './config.ts';
+import { createAuthThrottle } from './authThrottle.ts';
+import { BROKER_DEFAULTS, type BrokerConfig } from './config.ts';
 import { type CredentialFile, emptyCredentials, readCredentials } from './credentials.ts';
 import { installPolicy } from './hooks.ts';
 import { closeServer, type Listeners, listen, openListeners } from './listeners.ts';
@@ -17,6 +19,7 @@ import { type BrokerStats, createBrokerMetrics, type Transport } from './metrics
 import { guardPacketSize } from './packetGuard.ts';
 import { createDirectory } from './policy.ts';
 import { createStatusServer } from './statusServer.ts';
+import { createWorkGate } from './workGate.ts';
 import { batchWrites } from './writeBatching.ts';
 
 export interface BrokerDeps {
@@ -48,9 +51,14 @@ export interface RunningBroker extends RunningService {
   metrics(): Promise<string>;
   /** Re-read BROKER_CREDENTIALS_PATH now (it is also watched). */
   reloadCredentials(): void;
+  /** Entries per structure keyed by what clients send (docs/broker.md: all are bounded). */
+  tracked(): Record<string, number>;
 }
 
 const CREDENTIALS_POLL_MS = 2_000;
+
+const isLoopback = (host: string) =>
+  host === 'localhost' || host === '::1' || /^(::ffff:)?127\./.test(host);
 
 export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promise<RunningBroker> {
   const { log } = deps;
@@ -63,6 +71,11 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
   const directory = createDirectory(deps.registry, usernames);
   const clashes = usernameProblems(usernames, directory.isDevice);
   if (clashes.length > 0) throw new ConfigError('broker', clashes);
+  if (!isLoopback(config.BROKER_METRICS_HOST) && !config.BROKER_METRICS_TOKEN) {
+    throw new ConfigError('broker', [
+      `BROKER_METRICS_HOST=${config.BROKER_METRICS_HOST} is not loopback: set BROKER_METRICS_TOKEN so that /metrics and /health are not open to anyone`,
+    ]);
+  }
 
   let credentials: CredentialFile = emptyCredentials();
   const credentialsPath = config.BROKER_CREDENTIALS_PATH;
@@ -104,6 +117,28 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
   });
 
   const sockets = new Map<Socket, Transport>();
+  /** The remote address of each accepted stream, for per-address login throttling. */
+  const addresses = new WeakMap<object, string>();
+  const throttle = createAuthThrottle({
+    maxFailuresPerAccount: config.BROKER_AUTH_MAX_FAILURES,
+    maxFailuresPerAddress: config.BROKER_AUTH_MAX_FAILURES_PER_ADDRESS,
+    windowMs: config.BROKER_AUTH_FAILURE_WINDOW_MS,
+    lockoutMs: config.BROKER_AUTH_LOCKOUT_MS,
+    baseDelayMs: config.BROKER_AUTH_FAILURE_DELAY_MS,
+    maxDelayMs: BROKER_DEFAULTS.authMaxDelayMs,
+    maxEntries: BROKER_DEFAULTS.trackedEntries,
+  });
+  const addressLimits = createAddressLimits({
+    maxPerAddress: config.BROKER_MAX_CONNECTIONS_PER_ADDRESS,
+    ratePerSec: config.BROKER_CONNECT_RATE_PER_ADDRESS,
+    burst: config.BROKER_CONNECT_BURST_PER_ADDRESS,
+    exempt: new Set(
+      config.BROKER_ADDRESS_LIMITS_EXEMPT.split(',')
+        .map((a) => a.trim())
+        .filter(Boolean),
+    ),
+    maxEntries: BROKER_DEFAULTS.trackedEntries,
+  });
   const overCapacity = new WeakSet<object>();
   const open: Record<Transport, number> = { tcp: 0, tls: 0, ws: 0 };
   let policy: ReturnType<typeof installPolicy> | undefined;
@@ -147,8 +182,14 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
         admin: config.ADMIN_MQTT_PASSWORD,
       },
       credentials: () => credentials,
+      slowHashGate: createWorkGate(
+        config.BROKER_SLOW_HASH_CONCURRENCY,
+        config.BROKER_SLOW_HASH_QUEUE,
+      ),
     }),
     overCapacity: (client) => overCapacity.has(client.conn),
+    throttle,
+    addressOf: (client) => addresses.get(client.conn) ?? '(unknown)',
     directory,
     metrics,
     log,
@@ -170,17 +211,27 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
   /** Hand one connection to aedes, or turn it away when the broker is full or stopping. */
   const accept = (stream: Duplex, transport: Transport, socket: Socket, req?: IncomingMessage) => {
     const total = open.tcp + open.tls + open.ws;
+    const address = socket.remoteAddress ?? '(unknown)';
     if (stopping || total >= hardLimit) {
-      if (!stopping)
-        policy?.refuse(socket.remoteAddress ?? '(unknown)', 'max_connections', `${total} open`);
+      if (!stopping) policy?.refuse(address, 'max_connections', `${total} open`);
+      stream.destroy();
+      socket.destroy();
+      return;
+    }
+    const admission = addressLimits.admit(address, now());
+    if (!admission.ok) {
+      // Cut at once: a connect flood from one address must not cost a CONNECT parse each.
+      policy?.refuse(address, admission.reason, admission.detail);
       stream.destroy();
       socket.destroy();
       return;
     }
     if (total >= config.BROKER_MAX_CONNECTIONS) overCapacity.add(stream);
+    addresses.set(stream, address);
     open[transport]++;
     sockets.set(socket, transport);
     socket.once('close', () => {
+      addressLimits.release(address);
       open[transport]--;
       sockets.delete(socket);
       metrics.socketClosed(socket.bytesRead, socket.bytesWritten);
@@ -208,6 +259,7 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
   const { port, tlsPort, wsPort, wsTls } = listeners;
 
   const status = createStatusServer({
+    token: config.BROKER_METRICS_TOKEN,
     metrics: () => metrics.registry.metrics(),
     contentType: metrics.registry.contentType,
     health: () => {
@@ -223,7 +275,7 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
   });
   let metricsPort: number;
   try {
-    metricsPort = await listen(status, config.BROKER_METRICS_PORT, host);
+    metricsPort = await listen(status, config.BROKER_METRICS_PORT, config.BROKER_METRICS_HOST);
   } catch (err) {
     await listeners.close();
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
@@ -239,7 +291,8 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
 
   const url = `mqtt://${host}:${port}`;
   const wsUrl = wsPort ? `${wsTls ? 'wss' : 'ws'}://${host}:${wsPort}/mqtt` : '';
-  const metricsBase = `http://${host}:${metricsPort}`;
+  const metricsHost = config.BROKER_METRICS_HOST;
+  const metricsBase = `http://${metricsHost.includes(':') ? `[${metricsHost}]` : metricsHost}:${metricsPort}`;
   log.info({ port, wsPort, tlsPort, metricsPort }, 'broker listening');
 
   let stopped: Promise<void> | undefined;
@@ -277,6 +330,11 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
     stats: metrics.stats,
     metrics: () => metrics.registry.metrics(),
     reloadCredentials,
+    tracked: () => ({
+      ...(policy?.tracked() ?? {}),
+      addressLimits: addressLimits.size,
+      sockets: sockets.size,
+    }),
     stop,
   };
 }

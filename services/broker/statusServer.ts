@@ -1,6 +1,9 @@
 import { createServer, type Server } from 'node:http';
+import { sameSecret } from './credentials.ts';
 
 export interface StatusSources {
+  /** When set, every request needs `Authorization: Bearer <token>` (401 otherwise). */
+  token?: string | undefined;
   metrics: () => Promise<string>;
   contentType: string;
   health: () => { status: 'ok' | 'stopping' } & Record<string, unknown>;
@@ -8,7 +11,14 @@ export interface StatusSources {
 
 /** GET /metrics (Prometheus text) and GET /health (JSON; 503 while stopping). */
 export function createStatusServer(sources: StatusSources): Server {
+  const wanted = sources.token === undefined ? undefined : `Bearer ${sources.token}`;
   return createServer((req, res) => {
+    if (wanted !== undefined && !sameSecret(req.headers.authorization ?? '', wanted)) {
+      res
+        .writeHead(401, { 'www-authenticate': 'Bearer', 'content-type': 'text/plain' })
+        .end('bearer token required\n');
+      return;
+    }
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();

@@ -14,6 +14,7 @@ import {
   writeCredentials,
 } from '../../services/broker/credentials.ts';
 import { createDirectory } from '../../services/broker/policy.ts';
+import { createWorkGate } from '../../services/broker/workGate.ts';
 import { deriveDevicePassword } from '../../shared/auth/deviceCredentials.ts';
 import { servicePassword } from '../../shared/auth/serviceAccounts.ts';
 import { loadRegistry } from '../../shared/registry/index.ts';
@@ -32,6 +33,56 @@ describe('scrypt hashes', () => {
     expect(await verifySecret('s3cret', a)).toBe(true);
     expect(await verifySecret('s3cret!', a)).toBe(false);
     expect(await verifySecret('s3cret', 'plain$text')).toBe(false);
+  });
+});
+
+const lamp = (id: string, password: string) => ({
+  clientId: id,
+  username: id,
+  password: Buffer.from(password),
+  hasPassword: true,
+});
+
+describe('issued secrets', () => {
+  it('are stored as SHA-256 (no scrypt on the thread pool), and older scrypt files still verify', async () => {
+    const issued = await issue(emptyCredentials(), 'DOLL-0001');
+    const hash = issued.file.devices['DOLL-0001']!.hash!;
+    expect(hash).toMatch(/^sha256\$[\w-]{43}$/);
+    expect(await verifySecret(issued.secret, hash)).toBe(true);
+    expect(await verifySecret(`${issued.secret}x`, hash)).toBe(false);
+    const legacy = {
+      ...issued.file,
+      devices: { 'DOLL-0002': { hash: await hashSecret('old'), issuedAt: 'x' } },
+    };
+    const path = join(dir, 'legacy.json');
+    writeCredentials(path, legacy);
+    expect(await verifySecret('old', readCredentials(path).devices['DOLL-0002']!.hash!)).toBe(true);
+  });
+
+  it('refuses scrypt checks beyond the gate at once (CONNACK 3), never queueing without bound', async () => {
+    const legacy = {
+      version: 1 as const,
+      devices: { 'DOLL-0002': { hash: await hashSecret('old'), issuedAt: 'x' } },
+    };
+    const gate = createWorkGate(1, 2);
+    const auth = createAuthenticator({
+      directory,
+      allowAnonymous: false,
+      acceptDerived: false,
+      labSecret: undefined,
+      servicePasswords: {},
+      credentials: () => legacy,
+      slowHashGate: gate,
+    });
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => auth(lamp('DOLL-0002', `guess ${i}`))),
+    );
+    const codes = answers.map((a) => (a.ok ? 0 : a.returnCode));
+    // One runs, two wait, seven are told to come back later without costing a scrypt run.
+    expect(codes.filter((c) => c === 4)).toHaveLength(3);
+    expect(codes.filter((c) => c === 3)).toHaveLength(7);
+    expect(gate.load).toEqual({ running: 0, waiting: 0 });
+    expect((await auth(lamp('DOLL-0002', 'old'))).ok).toBe(true);
   });
 });
 
@@ -57,13 +108,6 @@ describe('credentials file', () => {
 });
 
 describe('authenticator', () => {
-  const lamp = (id: string, password: string) => ({
-    clientId: id,
-    username: id,
-    password: Buffer.from(password),
-    hasPassword: true,
-  });
-
   it('accepts derived passwords for devices and services, refuses wrong ones with code 4', async () => {
     const auth = createAuthenticator({
       directory,
@@ -72,6 +116,7 @@ describe('authenticator', () => {
       labSecret: secret,
       servicePasswords: {},
       credentials: emptyCredentials,
+      slowHashGate: createWorkGate(1, 16),
     });
     expect((await auth(lamp('DOLL-0001', deriveDevicePassword(secret, 'DOLL-0001')))).ok).toBe(
       true,
@@ -98,6 +143,7 @@ describe('authenticator', () => {
       labSecret: secret,
       servicePasswords: { gateway: 'gw-pass' },
       credentials: () => file,
+      slowHashGate: createWorkGate(1, 16),
     };
     const auth = createAuthenticator({ ...opts, acceptDerived: true });
     expect((await auth(lamp('DOLL-0001', issued.secret))).ok).toBe(true);
@@ -108,9 +154,10 @@ describe('authenticator', () => {
     expect((await auth(lamp('DOLL-0002', deriveDevicePassword(secret, 'DOLL-0002')))).ok).toBe(
       true,
     );
+    // Revoked answers like a wrong password (code 4): 5 would tell a stranger the id exists.
     expect(await auth(lamp('DOLL-0003', deriveDevicePassword(secret, 'DOLL-0003')))).toMatchObject({
       reason: 'revoked',
-      returnCode: 5,
+      returnCode: 4,
     });
     const gw = { clientId: 'g', username: 'gateway', hasPassword: true };
     expect((await auth({ ...gw, password: Buffer.from('gw-pass') })).ok).toBe(true);
