@@ -12,6 +12,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { GRAFANA_DASHBOARD_DIR } from '../../dashboards/grafana/generate.ts';
 import { eventually } from '../helpers/eventually.ts';
+import { labEnv } from '../helpers/labEnv.ts';
 import { freePort } from '../helpers/ports.ts';
 import { ROOT } from './compose.ts';
 import { metricsIn } from './metricNames.ts';
@@ -40,18 +41,7 @@ async function api<T>(path: string): Promise<T> {
 beforeAll(async () => {
   const lab = startProcess(process.execPath, ['--import', 'tsx', 'services/lab/main.ts'], {
     cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      PORT: '0',
-      MQTT_PORT: '0',
-      MQTT_WS_PORT: '0',
-      BROKER_METRICS_PORT: '0',
-      PROCESSOR_METRICS_PORT: '0',
-      DUCKDB_PATH: join(dir, 'lab.duckdb'),
-      SPOOL_DIR: join(dir, 'spool'),
-      GATEWAY_DATA_DIR: join(dir, 'gateway'),
-      LOG_LEVEL: 'warn',
-    },
+    env: labEnv(dir),
   });
   started.push(lab);
   const metricsOf = async (service: string) =>

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { type EventuallyOptions, eventually } from '../helpers/eventually.ts';
+import { labEnv } from '../helpers/labEnv.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'gadelys-lab-'));
@@ -44,18 +45,7 @@ async function api(
 beforeAll(async () => {
   child = spawn(process.execPath, ['--import', 'tsx', 'services/lab/main.ts'], {
     cwd: root,
-    env: {
-      PATH: process.env.PATH,
-      PORT: '0',
-      MQTT_PORT: '0',
-      MQTT_WS_PORT: '0',
-      BROKER_METRICS_PORT: '0',
-      PROCESSOR_METRICS_PORT: '0',
-      DUCKDB_PATH: join(dir, 'lab.duckdb'),
-      SPOOL_DIR: join(dir, 'spool'),
-      GATEWAY_DATA_DIR: join(dir, 'gateway'),
-      LOG_LEVEL: 'warn',
-    },
+    env: labEnv(dir),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d) => (out += d));
