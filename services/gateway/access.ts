@@ -9,7 +9,8 @@
  * - an alarm that names no lamp (a segment's supply loss) concerns every vendor on the segment:
  *   a vendor with lamps there sees it, with a text that does not count other vendors' lamps;
  * - a vendor sees a command only when every lamp it went to is theirs, and never who sent it;
- * - a vendor's report and trials are that vendor's only.
+ * - a vendor's report and trials are that vendor's only; a trial's lamps under test are its
+ *   vendor's, and a vendor sees a control group only as figures (never another vendor's model).
  */
 import type { Alarm } from '../../shared/contract/index.ts';
 import type { LampPost, Registry } from '../../shared/registry/index.ts';
@@ -18,6 +19,7 @@ import type { CommandSummary } from './api.ts';
 import { can, type Principal } from './auth/roles.ts';
 import { GatewayError } from './errors.ts';
 import type { Access } from './rest/operation.ts';
+import type { Trial, TrialInput } from './trials/trial.ts';
 
 const ONLY_OWN_LAMPS = 'vendors see only their own lamps';
 
@@ -141,4 +143,45 @@ export const WITHHELD = '(withheld)';
 /** A command as the caller may see it: vendors are not told which operator sent it. */
 export function commandView(p: Principal, c: CommandSummary): CommandSummary {
   return vendorScope(p) === undefined ? c : { ...c, issuedBy: WITHHELD };
+}
+
+const invalid = (message: string, path: string) =>
+  new GatewayError('invalid', message, [{ path, message }]);
+
+/** May the caller define this trial? 403 for another vendor's; 400 for lamps not the vendor's. */
+export function checkTrialDefinable(p: Principal, t: TrialInput, registry: Registry): void {
+  checkVendorVisible(p, t.vendorId);
+  if (!registry.vendor(t.vendorId)) throw new GatewayError('not_found', `no vendor ${t.vendorId}`);
+  for (const id of t.test.lampIds)
+    if (registry.vendorOf(id)?.id !== t.vendorId)
+      throw invalid(`lamp ${id} is not a lamp of ${t.vendorId}`, 'test.lampIds');
+  for (const id of t.test.modelIds)
+    if (registry.model(id)?.vendorId !== t.vendorId)
+      throw invalid(`model ${id} is not a model of ${t.vendorId}`, 'test.modelIds');
+  const c = t.control;
+  if (c.kind === 'model') {
+    const model = registry.model(c.modelId);
+    // A vendor names only its own models; the id of another's would reveal it.
+    if (!model || !seesVendor(p, model.vendorId))
+      throw invalid(`no model ${c.modelId}`, 'control.modelId');
+  }
+  if (c.kind === 'segment' && !registry.segments.some((s) => s.id === c.segmentId))
+    throw invalid('no such segment', 'control.segmentId');
+}
+
+/** The trial as the caller may see it: a vendor never sees another vendor's model named. */
+export function trialView(p: Principal, t: Trial, registry: Registry): Trial {
+  if (vendorScope(p) === undefined) return t;
+  const c = t.control;
+  const hidden = c.kind === 'model' && !seesVendor(p, registry.model(c.modelId)?.vendorId);
+  return {
+    ...t,
+    ...(hidden ? { control: { kind: 'model', modelId: 'withheld' } as const } : {}),
+    // As with commands, a vendor is not told which operator defined a trial for them.
+    createdBy: t.createdBy === p.username ? t.createdBy : WITHHELD,
+  };
+}
+
+export function seesTrial(p: Principal, t: Pick<Trial, 'vendorId'>): boolean {
+  return seesVendor(p, t.vendorId);
 }

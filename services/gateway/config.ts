@@ -95,6 +95,8 @@ export const GatewayEnv = z.object({
     )
     .pipe(z.array(z.url({ protocol: /^https?$/ }))),
   GATEWAY_LOGIN_PER_MINUTE: env.int(GATEWAY_DEFAULTS.loginPerMinute, 1, 100_000),
+  /** Headless Chromium that prints the reports' PDFs (Debian's `chromium`). */
+  GATEWAY_CHROMIUM_PATH: env.string('/usr/bin/chromium'),
   /** Wrong passwords for one account (from any address) within the window that lock it. */
   GATEWAY_LOGIN_LOCKOUT_FAILURES: env.int(GATEWAY_DEFAULTS.loginLockoutFailures, 1, 1000),
   GATEWAY_LOGIN_LOCKOUT_MINUTES: env.int(GATEWAY_DEFAULTS.loginLockoutMinutes, 1, 24 * 60),

@@ -9,6 +9,7 @@ import type { CommandTracker } from './commands/CommandTracker.ts';
 import type { CommandService } from './commands/commandService.ts';
 import type { LiveView } from './live/LiveView.ts';
 import type { ProgramStore } from './programs/ProgramStore.ts';
+import type { TrialStore } from './trials/TrialStore.ts';
 
 /** Everything the HTTP and WebSocket handlers share. */
 export interface GatewayContext {
@@ -23,6 +24,9 @@ export interface GatewayContext {
   tracker: CommandTracker;
   commands: CommandService;
   programs: ProgramStore;
+  trials: TrialStore;
+  /** Print a report page to PDF (headless Chromium). */
+  renderPdf: (html: string) => Promise<Uint8Array>;
   store?: Store;
   loginLimiter: RateLimiter;
   /** Wrong passwords per account, whatever the address. */

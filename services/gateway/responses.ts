@@ -16,6 +16,7 @@ import { LampPost, LuminaireModel, Vendor } from '../../shared/registry/index.ts
 import { CommandSummary, LampCommandState, LiveLamp } from './api.ts';
 import { AUDIT_ACTIONS } from './audit/AuditLog.ts';
 import { Role } from './auth/roles.ts';
+import { Trial } from './trials/trial.ts';
 
 const ok = z.literal(true);
 const count = z.number().int().min(0);
@@ -252,6 +253,47 @@ export const VendorReportResponse = z.object({
   models: z.array(ModelReport),
 });
 export type VendorReportResponse = z.output<typeof VendorReportResponse>;
+
+const Interval = z.object({ low: z.number(), high: z.number() }).nullable();
+const GroupFigures = z.object({ lamps: count, lampNights: count, kWhPerLampNight: kWh.nullable() });
+export const TrialsResponse = z.object({ ok, trials: z.array(Trial) });
+export const TrialResponse = z.object({ ok, trial: Trial });
+/** Group figures only: a vendor never sees another vendor's lamps or per-lamp values. */
+export const TrialReportResponse = z.object({
+  ok,
+  trial: Trial,
+  route: z.string(),
+  from: Timestamp,
+  to: Timestamp,
+  nights: z.array(z.string()),
+  method: z.string(),
+  caveats: z.array(z.string()),
+  generatedAt: Timestamp,
+  comparison: z.object({
+    test: GroupFigures,
+    control: GroupFigures,
+    matched: z.object({ testLampNights: count, controlLampNights: count, strata: count }),
+    differenceKWh: NullableNumber,
+    differencePct: NullableNumber,
+    ci95KWh: Interval,
+    ci95Pct: Interval,
+    conclusion: z.enum([
+      'test uses less energy',
+      'test uses more energy',
+      'no difference shown',
+      'too few data to conclude',
+    ]),
+    bootstrap: z.object({ resamples: count, seed: count }),
+    nights: z.array(
+      z.object({
+        night: z.string(),
+        testKWhPerLamp: NullableNumber,
+        controlKWhPerLamp: NullableNumber,
+      }),
+    ),
+  }),
+});
+export type TrialReportResponse = z.output<typeof TrialReportResponse>;
 
 export const AuditEntry = z.object({
   id: z.string(),

@@ -19,6 +19,8 @@ import { LiveView } from './live/LiveView.ts';
 import { connectMqtt, type MqttLink } from './live/mqttLink.ts';
 import { restoreAcknowledgements, seedFromStore } from './live/seed.ts';
 import { ProgramStore } from './programs/ProgramStore.ts';
+import { htmlToPdf } from './reports/pdf.ts';
+import { TrialStore } from './trials/TrialStore.ts';
 import { attachWebSocket, WS_PATH } from './ws/wsServer.ts';
 
 export interface GatewayDeps {
@@ -58,6 +60,7 @@ export async function startGateway(
     memoryEntries: config.GATEWAY_AUDIT_MEMORY_ENTRIES,
   });
   const programs = await ProgramStore.open(dataDir, () => registry.lamps.map((l) => l.id));
+  const trials = await TrialStore.open(dataDir);
   const live = new LiveView(registry);
   let mqtt: MqttLink | undefined;
   let ws: ReturnType<typeof attachWebSocket> | undefined;
@@ -105,6 +108,8 @@ export async function startGateway(
     tracker,
     commands,
     programs,
+    trials,
+    renderPdf: (html) => htmlToPdf(html, { chromiumPath: config.GATEWAY_CHROMIUM_PATH }),
     loginLimiter: new RateLimiter(
       config.GATEWAY_LOGIN_PER_MINUTE,
       config.GATEWAY_LOGIN_PER_MINUTE,

@@ -182,8 +182,9 @@ describe('RateLimiter', () => {
 });
 
 describe('roles', () => {
-  test('denied by default; vendors only read; only admins manage users', () => {
-    expect(PERMISSIONS.filter((p) => can('vendor', p))).toEqual(['read']);
+  test('denied by default; vendors read and define their trials; only admins manage users', () => {
+    expect(PERMISSIONS.filter((p) => can('vendor', p))).toEqual(['read', 'trials.write']);
+    expect(ROLES.filter((r) => can(r, 'reports.schedule'))).toEqual(['operator', 'admin']);
     expect(ROLES.filter((r) => can(r, 'users.manage'))).toEqual(['admin']);
     expect(ROLES.filter((r) => can(r, 'commands.send'))).toEqual(['operator', 'admin']);
     expect(can('viewer', 'nonsense' as never)).toBe(false);

@@ -5,20 +5,21 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CSV_COLUMNS } from '../../services/gateway/reports/vendorReport.ts';
-import type { StoredEvent, StoredTelemetry } from '../../shared/storage/port.ts';
+import type { StoredEvent } from '../../shared/storage/port.ts';
 import { type Harness, startHarness, VENDOR_A } from './harness.ts';
+import { NIGHT_LEVELS, nightReadings } from './reportData.ts';
 
 let h: Harness;
 const HOUR = 3_600_000;
 /** Two nights, noon to noon UTC: the report's night windows. */
 const NIGHT_1 = '2026-11-18';
 const NIGHT_2 = '2026-11-19';
-const LEVELS = [100, 100, 50, 50, 50, 10, 10, 10, 10, 50, 100, 100];
+const LEVELS = NIGHT_LEVELS;
 
 beforeAll(async () => {
   h = await startHarness({ store: 'memory' });
   const reg = h.broker.registry;
-  const points: StoredTelemetry[] = [];
+  const points = nightReadings(reg, [NIGHT_1, NIGHT_2], { levels: LEVELS });
   const events: StoredEvent[] = [];
   for (const lamp of reg.lamps) {
     const model = reg.model(lamp.modelId)!;
@@ -28,33 +29,6 @@ beforeAll(async () => {
       vendorId: model.vendorId,
       modelId: model.id,
     };
-    let energy = 100;
-    let seq = 0;
-    for (const night of [NIGHT_1, NIGHT_2]) {
-      const start = Date.parse(`${night}T18:00:00Z`);
-      // Each hour at one level, a reading every 5 minutes: the curve needs steady buckets.
-      for (let k = 0; k < LEVELS.length * 12; k++) {
-        const i = Math.floor(k / 12);
-        const level = LEVELS[i]!;
-        const power = model.standbyPowerW + (model.ratedPowerW * level) / 100;
-        energy += power / 12_000;
-        points.push({
-          ...tags,
-          seq: seq++,
-          ts: start + k * 5 * 60_000,
-          targetLevel: level,
-          actualLevel: level,
-          activePower: power,
-          activeEnergy: energy,
-          supplyVoltage: 230,
-          supplyCurrent: power / 230,
-          powerFactor: 0.95,
-          operatingHours: 1000,
-          switchOnCounter: 10,
-          gearTemperature: 30,
-        });
-      }
-    }
     if (lamp.id === reg.lampsOfVendor(VENDOR_A)[0]!.id || lamp.id === 'DOLL-0200') {
       events.push({
         ...tags,

@@ -137,6 +137,11 @@ beforeAll(async () => {
   const live = await h.api('GET', '/api/live', { token: h.tokens.admin });
   expect(live.json.lamps.filter((l: any) => l.telemetry !== null).length).toBeGreaterThan(0);
 
+  const trial = await h.api('POST', '/api/trials', {
+    token: h.tokens.admin,
+    body: trialBody('table'),
+  });
+  expect(trial.status, trial.text).toBe(201);
   doc = (await h.api('GET', '/openapi.json')).json;
   ajv = new Ajv2020({ strict: false, allErrors: false, validateFormats: false });
   ajv.addSchema({ $id: 'gateway', components: doc.components });
@@ -146,6 +151,20 @@ afterAll(async () => {
   for (const l of lamps) await l.stop();
   await h?.stop();
 });
+
+/** A trial of the vendor's first model against the other lamps on its streets. */
+function trialBody(id: string) {
+  const model = h.broker.registry.lampsOfVendor(VENDOR_A)[0]!.modelId;
+  return {
+    id,
+    name: 'Table',
+    vendorId: VENDOR_A,
+    test: { modelIds: [model] },
+    control: { kind: 'sameStreets' },
+    fromNight: '2026-11-18',
+    toNight: '2026-11-19',
+  };
+}
 
 /** The schema the document gives for a status and content type, as an Ajv validator. */
 function validatorFor(op: Operation, status: number, contentType = 'application/json') {
@@ -165,6 +184,8 @@ function samplePath(op: Operation): string {
       return `/api/commands/${commandToOwnLamp}`;
     case '/api/reports/vendor/{vendorId}':
       return `/api/reports/vendor/${VENDOR_A}?nights=2`;
+    case '/api/trials/{trialId}/report':
+      return '/api/trials/table/report';
     case '/api/history':
       return `/api/history?field=activePower&bucketMs=600000&from=${Date.now() - 7_200_000}`;
     case '/api/events':
@@ -271,6 +292,8 @@ describe('every write answers with its documented status and schema', () => {
       body: { segmentIds: [ownLamp().segmentId, otherLamp().segmentId] },
     }),
     deleteProgram: async () => ({ path: '/api/programs/writes' }),
+    createTrial: async () => ({ path: '/api/trials', body: trialBody('writes') }),
+    deleteTrial: async () => ({ path: '/api/trials/writes' }),
     importInventory: async () => {
       const lamp = h.broker.registry.lamps[0]!;
       const csv = `id,lon,lat,segmentId,controllerId,modelId\nP1,${lamp.lon},${lamp.lat},s1,c1,${lamp.modelId}`;
@@ -294,6 +317,8 @@ describe('every write answers with its documented status and schema', () => {
     'updateProgram',
     'assignProgram',
     'deleteProgram',
+    'createTrial',
+    'deleteTrial',
     'importInventory',
   ];
   test('every write operation has a sample here', () => {

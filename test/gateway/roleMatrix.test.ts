@@ -16,10 +16,24 @@ beforeAll(async () => {
     body: program('matrix'),
   });
   expect(r.status, r.text).toBe(201);
+  const t = await h.api('POST', '/api/trials', { token: h.tokens.admin, body: trial('matrix') });
+  expect(t.status, t.text).toBe(201);
 });
 afterAll(async () => {
   await h?.stop();
 });
+
+function trial(id: string) {
+  return {
+    id,
+    name: 'Matrix',
+    vendorId: VENDOR_A,
+    test: { lampIds: [h.broker.registry.lampsOfVendor(VENDOR_A)[0]!.id] },
+    control: { kind: 'sameStreets' },
+    fromNight: '2026-11-18',
+    toNight: '2026-11-18',
+  };
+}
 
 function program(id: string) {
   return { id, name: 'Lejre', steps: [{ at: { kind: 'fixed', time: '22:00' }, level: 50 }] };
@@ -83,6 +97,12 @@ async function sample(
     }
     case 'get /api/reports/vendor/{vendorId}':
       return { path: `/api/reports/vendor/${VENDOR_A}?nights=1` };
+    case 'post /api/trials':
+      return { path, body: trial(`t${n}`) };
+    case 'delete /api/trials/{trialId}':
+      return { path: '/api/trials/none' };
+    case 'get /api/trials/{trialId}/report':
+      return { path: '/api/trials/matrix/report' };
     default:
       if (path.includes('{')) throw new Error(`no sample request for ${key}: add one`);
       return { path };

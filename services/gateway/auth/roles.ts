@@ -22,13 +22,26 @@ export const PERMISSIONS = [
   'registry.manage',
   /** Registry-wide exports for city platforms (every vendor's lamps). */
   'export',
+  /** Define trials (vendors: of their own lamps only). */
+  'trials.write',
+  /** Schedule reports that are made and kept on the server. */
+  'reports.schedule',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 const GRANTS: Record<Role, readonly Permission[]> = {
   viewer: ['read', 'alarms.ack', 'export'],
-  vendor: ['read'],
-  operator: ['read', 'alarms.ack', 'export', 'commands.send', 'programs.write', 'audit.read'],
+  vendor: ['read', 'trials.write'],
+  operator: [
+    'read',
+    'alarms.ack',
+    'export',
+    'commands.send',
+    'programs.write',
+    'audit.read',
+    'trials.write',
+    'reports.schedule',
+  ],
   admin: [
     'read',
     'alarms.ack',
@@ -38,6 +51,8 @@ const GRANTS: Record<Role, readonly Permission[]> = {
     'audit.read',
     'users.manage',
     'registry.manage',
+    'trials.write',
+    'reports.schedule',
   ],
 };
 

@@ -67,14 +67,19 @@ export function mergeBucketRows(pieces: readonly (readonly PartialRow[])[]): Lam
   return out;
 }
 
-/** The buckets of every lamp the filter covers over [from, to) (from aligned to the bucket). */
+/**
+ * The buckets of every lamp the filter covers over [from, to) (from aligned to the bucket):
+ * 10-minute buckets of every report field unless `opts` asks for others.
+ */
 export async function readBuckets(
   store: Pick<Store, 'partials' | 'rollupState'>,
   filter: LampFilter,
   from: number,
   to: number,
+  opts: { bucketMs?: number; fields?: readonly BucketField[] } = {},
 ): Promise<LampBuckets> {
-  const pieces = planPieces(from, to, await store.rollupState(), REPORT_BUCKET_MS);
+  const bucketMs = opts.bucketMs ?? REPORT_BUCKET_MS;
+  const pieces = planPieces(from, to, await store.rollupState(), bucketMs);
   const results: PartialRow[][] = [];
   for (const p of pieces)
     results.push(
@@ -83,8 +88,8 @@ export async function readBuckets(
         source: p.source,
         from: p.from,
         to: p.to,
-        bucketMs: REPORT_BUCKET_MS,
-        fields: [...BUCKET_FIELDS],
+        bucketMs,
+        fields: [...(opts.fields ?? BUCKET_FIELDS)],
         stats: ['sum', 'n', 'min', 'max', 'last'],
         count: true,
       }),

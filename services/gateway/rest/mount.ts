@@ -63,7 +63,10 @@ export function mount(app: Express, ctx: GatewayContext, operations: readonly Op
       if (answer instanceof RawAnswer) {
         for (const [k, v] of Object.entries(answer.headers)) res.setHeader(k, v);
         res.status(op.status).type(answer.contentType);
-        res.send(typeof answer.body === 'string' ? answer.body : jsonText(answer.body));
+        const { body } = answer;
+        if (body instanceof Uint8Array)
+          res.send(Buffer.from(body.buffer, body.byteOffset, body.length));
+        else res.send(typeof body === 'string' ? body : jsonText(body));
         return;
       }
       const [status, body] =

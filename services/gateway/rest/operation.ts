@@ -25,11 +25,11 @@ export interface OperationInput<P, Q, B> {
   req: Request;
 }
 
-/** An answer that is not the JSON envelope: a CSV file, an NGSI-LD document. */
+/** An answer that is not the JSON envelope: a CSV file, an NGSI-LD document, a PDF's bytes. */
 export class RawAnswer {
   constructor(
     readonly contentType: string,
-    readonly body: string | unknown[] | Record<string, unknown>,
+    readonly body: string | Uint8Array | unknown[] | Record<string, unknown>,
     readonly headers: Readonly<Record<string, string>> = {},
   ) {}
 }

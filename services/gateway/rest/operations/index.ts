@@ -7,6 +7,7 @@ import { DATA_OPERATIONS } from './data.ts';
 import { REGISTRY_OPERATIONS } from './registry.ts';
 import { REPLAY_OPERATIONS } from './replay.ts';
 import { REPORT_OPERATIONS } from './reports.ts';
+import { TRIAL_OPERATIONS } from './trials.ts';
 
 export const OPERATIONS: readonly Operation[] = [
   ...AUTH_OPERATIONS,
@@ -15,5 +16,6 @@ export const OPERATIONS: readonly Operation[] = [
   ...REPLAY_OPERATIONS,
   ...COMMAND_OPERATIONS,
   ...REPORT_OPERATIONS,
+  ...TRIAL_OPERATIONS,
   ...ADMIN_OPERATIONS,
 ];
