@@ -3,6 +3,7 @@
  * ramps, faults, and the integrated counters. Pure: device time and environment come in.
  */
 import type { NightProgram, Telemetry } from '../shared/contract/index.ts';
+import { programLevel } from '../shared/programs/programs.ts';
 import { createRandom } from '../shared/random.ts';
 import {
   activePower,
@@ -16,7 +17,6 @@ import {
 } from './electrical.ts';
 import { type ActiveFault, clockOffset, type FaultKind, faultyLevel } from './faults.ts';
 import type { SimLamp } from './fleet.ts';
-import { programLevel } from '../shared/programs/programs.ts';
 
 /** Fade a controller uses for program and presence changes, ms of device time. */
 export const DEFAULT_FADE_MS = 3_000;

@@ -5,13 +5,13 @@ import { deriveDevicePassword } from '../shared/auth/deviceCredentials.ts';
 import { mqttPasswordOf } from '../shared/auth/serviceAccounts.ts';
 import { LIMITS } from '../shared/contract/index.ts';
 import type { Logger } from '../shared/log.ts';
+import { BUILTIN_PROGRAMS } from '../shared/programs/programs.ts';
 import type { Registry } from '../shared/registry/index.ts';
 import type { RunningService } from '../shared/service.ts';
 import { createSimClock, defaultStart } from './clock.ts';
 import { SIMULATOR_DEFAULTS, type SimulatorConfig } from './config.ts';
 import { type FaultKind, type FaultSpec, parseFaultSpec } from './faults.ts';
 import { scaleRegistry, simLamps } from './fleet.ts';
-import { BUILTIN_PROGRAMS } from '../shared/programs/programs.ts';
 import { type Outbound, Simulation } from './Simulation.ts';
 import { startTransport } from './transport.ts';
 

@@ -174,7 +174,11 @@ describe('alarms and commands', () => {
     if (foreign) expect(seesAlarm(vendor, { segmentId: foreign.id }, registry)).toBe(false);
     expect(seesAlarm(vendor, { lampId: undefined }, registry)).toBe(false);
     expect(seesAlarm(who('viewer'), mine, registry)).toBe(true);
-    const alarm = { ...mine, type: 'segmentSupplyLoss' as const, detail: '11 of 22 lamps without supply' };
+    const alarm = {
+      ...mine,
+      type: 'segmentSupplyLoss' as const,
+      detail: '11 of 22 lamps without supply',
+    };
     expect(alarmView(vendor, alarm).detail).toBe(`segmentSupplyLoss on segment ${lampA.segmentId}`);
     expect(alarmView(who('viewer'), alarm).detail).toBe('11 of 22 lamps without supply');
     expect(seesAlarm(vendor, { lampId: lampA.id }, registry)).toBe(true);

@@ -17,7 +17,7 @@ function sources(dir: string): string[] {
 }
 
 /** `import ... from '...services/...'` statements that are not `import type`. */
-export function valueImportsFromServices(source: string): string[] {
+function valueImportsFromServices(source: string): string[] {
   const found: string[] = [];
   const re = /(^|\n)\s*(import|export)\s+([^;]*?)\s+from\s+['"]([^'"]+)['"]/g;
   for (const m of source.matchAll(re)) {

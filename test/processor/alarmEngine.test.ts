@@ -333,7 +333,6 @@ describe('alarm correctness found when tried', () => {
   it("a segment's supply-loss text follows the count of dark lamps", () => {
     const e = engine();
     const members = registry.lampsInSegment(segment.id);
-    let last: string | undefined;
     const raisedAt: string[] = [];
     members.forEach((l, i) => {
       for (const a of e.onTelemetry(reading(l.id, { supplyVoltage: 0 }), T0 + i))
@@ -343,7 +342,7 @@ describe('alarm correctness found when tried', () => {
     expect(raisedAt).toHaveLength(1);
     const update = e.tick(T0 + 5_000).filter((a) => a.type === 'segmentSupplyLoss');
     expect(update).toMatchObject([{ state: 'raised', alarmId: `segmentSupplyLoss:${segment.id}` }]);
-    last = update[0]?.detail;
+    const last = update[0]?.detail;
     expect(last).toBe(`${members.length} of ${members.length} lamps without supply or silent`);
     expect(e.active().find((a) => a.type === 'segmentSupplyLoss')?.detail).toBe(last);
     expect(e.tick(T0 + 10_000)).toEqual([]);

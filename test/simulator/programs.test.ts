@@ -2,7 +2,6 @@ import { getTimes } from 'suncalc';
 import { describe, expect, it } from 'vitest';
 import { NightProgram } from '../../shared/contract/index.ts';
 import { ALBERTSLUND, localToUtc } from '../../shared/programs/astro.ts';
-import { createSimClock, defaultStart } from '../../simulator/clock.ts';
 import {
   ADAPTIVE_PROGRAM,
   DANISH_PROGRAM,
@@ -10,6 +9,7 @@ import {
   nightSchedule,
   programLevel,
 } from '../../shared/programs/programs.ts';
+import { createSimClock, defaultStart } from '../../simulator/clock.ts';
 
 /** Sun event straight from the library, for the local day whose noon is given. */
 function suncalc(event: 'sunset' | 'sunrise' | 'dusk' | 'dawn', y: number, m: number, d: number) {

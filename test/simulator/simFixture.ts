@@ -1,9 +1,9 @@
 /** A small simulation on the real registry, driven by a fake wall clock (no I/O, no timers). */
 import { decodeMessage, type MessageKind } from '../../shared/contract/index.ts';
+import { BUILTIN_PROGRAMS } from '../../shared/programs/programs.ts';
 import { loadRegistry } from '../../shared/registry/index.ts';
 import { createSimClock } from '../../simulator/clock.ts';
 import { scaleRegistry, simLamps } from '../../simulator/fleet.ts';
-import { BUILTIN_PROGRAMS } from '../../shared/programs/programs.ts';
 import { type Outbound, type SimMode, Simulation } from '../../simulator/Simulation.ts';
 
 export const registry = loadRegistry();
