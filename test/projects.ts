@@ -6,7 +6,9 @@
  * caught the first time it runs. See test/README.md.
  */
 export const INTEGRATION_TESTS = [
+  'test/broker/authFlood.test.ts',
   'test/broker/broker.test.ts',
+  'test/broker/hardening.test.ts',
   'test/broker/lifecycle.test.ts',
   'test/broker/mosquittoPolicy.test.ts',
   'test/broker/protection.test.ts',

@@ -1,6 +1,7 @@
 /** Small tools shared by the broker's integration tests. */
 import { execFile } from 'node:child_process';
-import type { MqttClient } from 'mqtt';
+import { createConnection } from 'node:net';
+import mqtt, { type MqttClient } from 'mqtt';
 import { createRegistry, loadCatalog, type Registry } from '../../shared/registry/index.ts';
 
 /** Messages a client receives, in order. */
@@ -62,5 +63,44 @@ export function syntheticRegistry(n: number): Registry {
     segments,
     approximate: true,
     source: 'synthetic test registry',
+  });
+}
+
+export interface ConnectOutcome {
+  /** CONNACK return code: 0 accepted; -1 when the socket closed without one (cut by the broker). */
+  code: number;
+  /** From the CONNECT to the answer. */
+  ms: number;
+}
+
+/**
+ * One CONNECT from a chosen loopback address (127.0.0.2, 127.0.0.3, ...: Linux routes all of
+ * 127/8 to lo), so per-address limits can be tried without other machines. Closes the client.
+ */
+export function connectFrom(
+  port: number,
+  localAddress: string,
+  opts: { clientId: string; username?: string; password?: string },
+): Promise<ConnectOutcome> {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const client = new mqtt.MqttClient(
+      () => createConnection({ host: '127.0.0.1', port, localAddress }),
+      { ...opts, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 30_000, keepalive: 0 },
+    );
+    let done = false;
+    const finish = (code: number) => {
+      if (done) return;
+      done = true;
+      const ms = performance.now() - started;
+      client.end(true, () => resolve({ code, ms }));
+    };
+    client.once('connect', () => finish(0));
+    client.once('error', (err) =>
+      finish(
+        typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1,
+      ),
+    );
+    client.once('close', () => finish(-1));
   });
 }
