@@ -4,20 +4,11 @@
  * the README.
  */
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.ts';
 import { startSimulatedLab } from './simulatedLab.ts';
 
 const OUT = fileURLToPath(new URL('../docs/screenshot-overview.png', import.meta.url));
 const ADMIN = { username: 'admin', password: 'a screenshot password' };
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 function lastEvening(now: number): string {
   const d = new Date(now);
@@ -35,7 +26,7 @@ const lab = await startSimulatedLab({
       'lampFailure:DOLL-0042 supplyLoss:seg-09 commsLoss:DOLL-0131 commsLoss:DOLL-0133',
   },
 });
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+const browser = await launchChromium();
 try {
   const page = await browser.newPage({ viewport: { width: 1200, height: 760 } });
   await page.goto(`${lab.base}/dashboard/`);

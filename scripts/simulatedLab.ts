@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunningGateway } from '../services/gateway/server.ts';
 import { startLab } from '../services/lab/lab.ts';
+import { labEnv } from '../test/helpers/labEnv.ts';
 
 export interface SimulatedLab {
   base: string;
@@ -29,22 +30,9 @@ export interface SimulatedLabOptions {
 
 export async function startSimulatedLab(opts: SimulatedLabOptions = {}): Promise<SimulatedLab> {
   const dir = await mkdtemp(join(tmpdir(), 'gadelys-simlab-'));
-  const lab = await startLab({
-    PATH: process.env.PATH,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    MQTT_PORT: '0',
-    MQTT_WS_PORT: '0',
-    BROKER_METRICS_PORT: '0',
-    PROCESSOR_METRICS_PORT: '0',
-    DUCKDB_PATH: join(dir, 'lab.duckdb'),
-    SPOOL_DIR: join(dir, 'spool'),
-    GATEWAY_DATA_DIR: join(dir, 'gateway'),
-    SIMULATOR_INTERVAL_MS: '1000',
-    ALARM_REPORT_INTERVAL_MS: '1000',
-    LOG_LEVEL: 'warn',
-    ...opts.env,
-  }).catch(async (err: unknown) => {
+  const lab = await startLab(
+    labEnv(dir, { SIMULATOR_INTERVAL_MS: '1000', ALARM_REPORT_INTERVAL_MS: '1000', ...opts.env }),
+  ).catch(async (err: unknown) => {
     await rm(dir, { recursive: true, force: true });
     throw err;
   });

@@ -11,6 +11,8 @@ export interface MapHook {
   pointOf(lampId: string): { x: number; y: number } | undefined;
   /** Frames drawn so far. */
   frames(): number;
+  /** How long the last frame's drawing took, ms. */
+  drawMs?(): number;
 }
 
 export interface TestHook {

@@ -19,25 +19,9 @@ import {
   type LiveLamp,
 } from '../../services/gateway/api.ts';
 import { deltaFrame, LiveIndex, snapshotFrame } from '../../services/gateway/ws/liveFrames.ts';
-import type { Telemetry } from '../../shared/contract/index.ts';
+import { reading } from './harness.ts';
 
 const T0 = 1_800_000_000_000;
-const reading = (lampId: string, partial: Partial<Telemetry> = {}): Telemetry => ({
-  lampId,
-  seq: 1,
-  ts: T0,
-  targetLevel: 50,
-  actualLevel: 50,
-  activePower: 20,
-  activeEnergy: 100,
-  supplyVoltage: 230,
-  supplyCurrent: 0.1,
-  powerFactor: 0.95,
-  operatingHours: 1000,
-  switchOnCounter: 10,
-  gearTemperature: 25,
-  ...partial,
-});
 const lamp = (id: string, partial: Partial<LiveLamp> = {}): LiveLamp => ({
   lampId: id,
   segmentId: 'seg-01',

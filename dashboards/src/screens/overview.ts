@@ -129,6 +129,7 @@ const screen: ScreenFactory = ({ app, signal }) => {
   registerMapHook({
     count: () => map.drawnCount,
     frames: () => map.frameCount,
+    drawMs: () => map.lastDrawMs,
     pointOf: (id) => {
       const i = table.indexOf.get(id);
       return i === undefined ? undefined : map.pointOf(i);

@@ -1,0 +1,22 @@
+/**
+ * Debian's Chromium through playwright-core, headless, with the flags that keep it quiet on a
+ * machine without a GPU or a network (docs: /work/shared/design.md). Used by the web app's
+ * browser tests, its benchmark and the README screenshot.
+ */
+import { type Browser, chromium } from 'playwright-core';
+
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+}
