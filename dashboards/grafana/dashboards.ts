@@ -39,6 +39,11 @@ const lampVar: VariableSpec = {
 /** The lamps the segment and vendor variables select, and the dashboard's time range. */
 const LAMPS = '"segmentId" =~ /^$segment$/ AND "vendorId" =~ /^$vendor$/ AND $timeFilter';
 const LAMP = `"lampId" = '$lamp' AND $timeFilter`;
+/** One figure of the selected lamp over the range, from its raw telemetry. */
+const ofLamp = (select: string, as: string): InfluxQuery => ({
+  query: `SELECT ${select} AS "${as}" FROM "telemetry" WHERE ${LAMP}`,
+  columns: ['time', as],
+});
 
 const perInterval = (select: string, where: string, groupBy = '', from = 'telemetry'): string =>
   `SELECT ${select} FROM "${from}" WHERE ${where} GROUP BY time($__interval)${groupBy} fill(none)`;
@@ -58,6 +63,8 @@ const HOURLY = 'From the hourly rollups: the hour in progress appears once it is
 const MINUTELY = 'From the 1-minute rollups: the minute in progress appears once it is complete.';
 /** A rollup's mean over several buckets: the sum of sums over the sum of counts. */
 const meanOf = (field: string, as: string) => `sum("${field}_sum") / sum("${field}_n") AS "${as}"`;
+/** A chart read from the hourly rollup, never finer than its buckets. */
+const hourly = (p: PanelSpec): PanelSpec => ({ ...p, interval: '1h', description: HOURLY });
 /** A chart over the route read from the 1-minute rollup, never finer than its buckets. */
 const minutely = (p: PanelSpec): PanelSpec => ({ ...p, interval: '1m', description: MINUTELY });
 
@@ -270,8 +277,8 @@ const lampDetail: DashboardSpec = {
       ],
       24,
     ),
-    {
-      ...series('Active power per hour: mean, min, max', 'watt', [
+    hourly(
+      series('Active power per hour: mean, min, max', 'watt', [
         {
           query: perInterval(
             `${meanOf('activePower', 'mean')}, min("activePower_min") AS "min", max("activePower_max") AS "max"`,
@@ -282,35 +289,19 @@ const lampDetail: DashboardSpec = {
           columns: ['time', 'mean', 'min', 'max'],
         },
       ]),
-      interval: '1h',
-      description: HOURLY,
-    },
-    {
-      ...series('Readings per hour (availability)', 'none', [
+    ),
+    hourly(
+      series('Readings per hour (availability)', 'none', [
         {
           query: perInterval('sum("count") AS "readings"', LAMP, '', 'rollup_1h'),
           columns: ['time', 'readings'],
         },
       ]),
-      interval: '1h',
-      description: HOURLY,
-    },
-    stat('Operating hours', 'h', {
-      query: `SELECT last("operatingHours") AS "hours" FROM "telemetry" WHERE ${LAMP}`,
-      columns: ['time', 'hours'],
-    }),
-    stat('Switch-on count', 'none', {
-      query: `SELECT last("switchOnCounter") AS "starts" FROM "telemetry" WHERE ${LAMP}`,
-      columns: ['time', 'starts'],
-    }),
-    stat('Readings in range', 'none', {
-      query: `SELECT count("seq") AS "readings" FROM "telemetry" WHERE ${LAMP}`,
-      columns: ['time', 'readings'],
-    }),
-    stat('Energy in range', 'kwatth', {
-      query: `SELECT spread("activeEnergy") AS "kWh" FROM "telemetry" WHERE ${LAMP}`,
-      columns: ['time', 'kWh'],
-    }),
+    ),
+    stat('Operating hours', 'h', ofLamp('last("operatingHours")', 'hours')),
+    stat('Switch-on count', 'none', ofLamp('last("switchOnCounter")', 'starts')),
+    stat('Readings in range', 'none', ofLamp('count("seq")', 'readings')),
+    stat('Energy in range', 'kwatth', ofLamp('spread("activeEnergy")', 'kWh')),
     table(
       'Status (online, offline, last will)',
       {
@@ -363,16 +354,10 @@ const energy: DashboardSpec = {
   panels: [
     bars('Energy by vendor', sumOfLamps(ROLLUP_ENERGY, ['vendorId'], 'rollup_1h')),
     bars('Energy by segment', sumOfLamps(ROLLUP_ENERGY, ['segmentId'], 'rollup_1h')),
-    {
-      ...series('Energy per interval by vendor', 'kwatth', [energyPerInterval('vendorId')]),
-      interval: '1h',
-    },
-    {
-      ...series('Energy per interval by segment', 'kwatth', [energyPerInterval('segmentId')]),
-      interval: '1h',
-    },
-    {
-      ...series('Readings per interval by vendor (availability)', 'none', [
+    hourly(series('Energy per interval by vendor', 'kwatth', [energyPerInterval('vendorId')])),
+    hourly(series('Energy per interval by segment', 'kwatth', [energyPerInterval('segmentId')])),
+    hourly(
+      series('Readings per interval by vendor (availability)', 'none', [
         {
           query: perInterval('sum("count") AS "readings"', LAMPS, ', "vendorId"', 'rollup_1h'),
           alias: '$tag_vendorId',
@@ -380,8 +365,7 @@ const energy: DashboardSpec = {
           groupBy: ['vendorId'],
         },
       ]),
-      interval: '1h',
-    },
+    ),
     stat('Energy in range', 'kwatth', sumOfLamps(ROLLUP_ENERGY, [], 'rollup_1h')),
     table('Energy per lamp', {
       query:
