@@ -5,6 +5,7 @@
  */
 
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -144,5 +145,112 @@ describe('retained messages', () => {
     await viewer.subscribeAsync('gadelys/v1/lamp/+/status', { qos: 1 });
     await eventually('the good retained status', () => got.length >= 1);
     expect(got.map((m) => m.topic)).toEqual([topics.status('DOLL-0002')]);
+  });
+});
+
+describe('status endpoints and connection limits', () => {
+  const get = (url: string, token?: string) =>
+    fetch(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+
+  it('serve /metrics and /health on their own address, not beside the MQTT listeners', async () => {
+    b = await startTestBroker({ env: { BROKER_METRICS_HOST: '127.0.0.2' } });
+    const port = b.broker.metricsPort;
+    expect((await get(`http://127.0.0.2:${port}/health`)).status).toBe(200);
+    await expect(get(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
+  });
+
+  it('want a bearer token when one is set, and refuse to start off loopback without one', async () => {
+    await expect(startTestBroker({ env: { BROKER_METRICS_HOST: '0.0.0.0' } })).rejects.toThrow(
+      /BROKER_METRICS_TOKEN/,
+    );
+    b = await startTestBroker({ env: { BROKER_METRICS_TOKEN: 'scrape-me' } });
+    const base = `http://127.0.0.1:${b.broker.metricsPort}`;
+    expect((await get(`${base}/metrics`)).status).toBe(401);
+    expect((await get(`${base}/health`, 'wrong')).status).toBe(401);
+    const ok = await get(`${base}/metrics`, 'scrape-me');
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain('gadelys_broker_refusals_total');
+  });
+
+  it('cap open connections and the connect rate per address, leaving other addresses alone', async () => {
+    b = await startTestBroker({
+      env: {
+        BROKER_MAX_CONNECTIONS_PER_ADDRESS: '2',
+        BROKER_CONNECT_RATE_PER_ADDRESS: '0.001',
+        BROKER_CONNECT_BURST_PER_ADDRESS: '3',
+      },
+    });
+    const open = async (from: string, id: string) => {
+      const c = new mqtt.MqttClient(
+        () => createConnection({ host: '127.0.0.1', port: b!.broker.port, localAddress: from }),
+        { ...b!.credentialsFor(id), protocolVersion: 4, reconnectPeriod: 0 },
+      );
+      clients.push(c);
+      return new Promise<boolean>((resolve) => {
+        c.once('connect', () => resolve(true));
+        c.once('close', () => resolve(false));
+      });
+    };
+    expect(await open('127.0.0.9', 'DOLL-0001')).toBe(true);
+    expect(await open('127.0.0.9', 'DOLL-0002')).toBe(true);
+    expect(await open('127.0.0.9', 'DOLL-0003')).toBe(false); // third open at once
+    await clients[0]!.endAsync();
+    await eventually('a slot free', () => b!.broker.stats().connections.tcp === 1);
+    expect(await open('127.0.0.9', 'DOLL-0004')).toBe(true); // burst of 3 spent
+    await clients[1]!.endAsync();
+    await eventually('a slot free', () => b!.broker.stats().connections.tcp === 1);
+    expect(await open('127.0.0.9', 'DOLL-0005')).toBe(false); // too fast, though a slot is free
+    expect(await open('127.0.0.10', 'DOLL-0006')).toBe(true);
+    expect(await open('127.0.0.1', 'DOLL-0007')).toBe(true); // loopback is exempt by default
+    expect(b.broker.stats().refusals.address_limit).toBe(2);
+  });
+});
+
+describe('state keyed by what strangers send', () => {
+  it('shrinks back once many distinct attackers are gone, and never tracks made-up lamps', async () => {
+    let clock = Date.now();
+    b = await startTestBroker({
+      now: () => clock,
+      env: {
+        BROKER_AUTH_FAILURE_DELAY_MS: '0',
+        BROKER_AUTH_MAX_FAILURES_PER_ADDRESS: '1000',
+      },
+    });
+    const port = b.broker.port;
+    // 200 attackers: each its own username and client id, from 20 addresses.
+    for (let i = 0; i < 200; i += 20) {
+      await Promise.all(
+        Array.from({ length: 20 }, (_, a) =>
+          connectFrom(port, `127.0.1.${a + 1}`, wrong(`intruder-${i + a}`, `probe-${i + a}`)),
+        ),
+      );
+    }
+    const during = b.broker.tracked();
+    expect(during['authFailures.accounts']).toBe(200);
+    expect(during['authFailures.addresses']).toBe(20);
+    expect(during.addressLimits).toBe(20);
+
+    // An admin announcing 500 lamps the registry does not have.
+    const admin = await mqtt.connectAsync(b.url, {
+      ...b.credentialsFor('admin'),
+      reconnectPeriod: 0,
+    });
+    clients.push(admin);
+    for (let i = 0; i < 500; i++) {
+      const id = `GHOST-${i}`;
+      admin.publish(topics.status(id), JSON.stringify({ lampId: id, ts: clock, state: 'online' }));
+    }
+    const real = JSON.stringify({ lampId: 'DOLL-0001', ts: clock, state: 'online' });
+    await admin.publishAsync(topics.status('DOLL-0001'), real, { qos: 1 });
+    await eventually('the real lamp counted', () => b!.broker.stats().lampsOnline === 1);
+
+    // A window and a cool-down later, one more stranger: the old entries are swept.
+    clock += 10 * 60_000;
+    await connectFrom(port, '127.0.2.1', wrong('intruder-last'));
+    const after = b.broker.tracked();
+    expect(after['authFailures.accounts']).toBe(1);
+    expect(after['authFailures.addresses']).toBe(1);
+    expect(after.addressLimits).toBeLessThanOrEqual(2);
+    expect(after.lampState).toBe(1);
   });
 });

@@ -22,6 +22,8 @@ export interface TestBrokerOptions {
   log?: Logger;
   /** Broker env overrides, e.g. { BROKER_DEVICE_PUBLISH_RATE: '0' }. Ports default to 0. */
   env?: Record<string, string>;
+  /** The broker's clock (rate limits, login throttling), for tests that move time on. */
+  now?: () => number;
 }
 
 export interface TestBroker {
@@ -56,7 +58,12 @@ export async function startTestBroker(opts: TestBrokerOptions = {}): Promise<Tes
     BROKER_HOST: '127.0.0.1',
     ...opts.env,
   });
-  const broker = await startBroker(config, { registry, log: opts.log ?? silentLogger, labSecret });
+  const broker = await startBroker(config, {
+    registry,
+    log: opts.log ?? silentLogger,
+    labSecret,
+    ...(opts.now ? { now: opts.now } : {}),
+  });
   let n = 0;
   return {
     url: broker.url,
