@@ -1,9 +1,9 @@
 # One image for every gadelys service; docker-compose.yml picks the entry point per service
 # (`node services/<name>/main.js`), the default is the whole lab in one process on DuckDB.
 #
-# build:   every dependency; the services compiled to JavaScript by tsc (scripts/buildServer.ts,
-#          tsconfig.build.json -> dist/server, the repository's layout) and the web app bundled
-#          by esbuild (scripts/buildDashboard.ts -> dist/dashboard).
+# build:   every dependency, then `npm run build`: the services compiled to JavaScript by tsc
+#          (scripts/buildServer.ts, tsconfig.build.json -> dist/server, the repository's layout)
+#          and the web app bundled by esbuild (scripts/buildDashboard.ts -> dist/dashboard).
 # deps:    production dependencies only.
 # runtime: those dependencies and the compiled output; no TypeScript sources, no tsx.
 FROM node:20-bookworm-slim AS build
@@ -16,7 +16,7 @@ COPY services ./services
 COPY simulator ./simulator
 COPY dashboards ./dashboards
 COPY scripts ./scripts
-RUN npx tsx scripts/buildServer.ts && npx tsx scripts/buildDashboard.ts
+RUN npm run build
 
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
