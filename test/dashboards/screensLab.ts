@@ -59,7 +59,8 @@ export async function startScreensLab(env: Record<string, string> = {}): Promise
 
 /**
  * Readings for every lamp over a night, every `stepMs`, written straight to the lab's store:
- * levels jump from step to step and differ from lamp to lamp, so a replay visibly changes the map.
+ * each lamp steps through the dimming curve's levels, so a replay visibly changes the map and a
+ * vendor report has steady levels to draw a curve from.
  */
 export async function writeNight(
   lab: SimulatedLab,
@@ -80,7 +81,10 @@ export async function writeNight(
     const model = registry.model(lamp.modelId);
     let energy = 50;
     for (let t = from, k = 0; t < to; t += stepMs, k++) {
-      const level = (k * 37 + j * 13) % 101;
+      // each lamp holds one of the dimming curve's levels (0, 10 ... 100 %) for an hour, the
+      // lamps changing at different steps: the vendor report sees steady levels, a replay
+      // sees a sixth of the lamps change at every step
+      const level = ((Math.floor((k + j) / 6) * 7 + j) % 11) * 10;
       const power = ((model?.ratedPowerW ?? 40) * level) / 100 + 0.6;
       energy += (power * stepMs) / 3_600_000 / 1000;
       batch.push({

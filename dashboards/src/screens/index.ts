@@ -15,12 +15,14 @@ export const SCREENS: readonly ScreenDef[] = [
   },
   { pattern: 'programs', nav: 'Programs', permission: 'read', load: () => import('./programs.ts') },
   { pattern: 'replay', nav: 'Replay', permission: 'read', load: () => import('./replay.ts') },
+  { pattern: 'compare', nav: 'Compare', permission: 'read', load: () => import('./compare.ts') },
   {
     pattern: 'vendor',
     nav: 'Vendor report',
     permission: 'read',
     load: () => import('./vendor.ts'),
   },
+  { pattern: 'admin', nav: 'Admin', permission: 'users.manage', load: () => import('./admin.ts') },
   { pattern: 'sign-in', public: true, load: () => import('./signIn.ts') },
   { pattern: 'first-run', public: true, load: () => import('./firstRun.ts') },
 ];

@@ -251,7 +251,7 @@ function build(app: App, id: string, initial: RangeKey, signal: AbortSignal): Bu
           { header: 'Value', cell: (e) => fmt(e.value, 1), numeric: true },
           { header: 'Detail', cell: (e) => e.detail ?? '' },
         ],
-        [...r.events].reverse(),
+        [...r.events].sort((a, b) => b.ts - a.ts),
         { empty: 'No events' },
       );
     },
@@ -273,7 +273,7 @@ function build(app: App, id: string, initial: RangeKey, signal: AbortSignal): Bu
           { header: 'Severity', cell: (a) => a.severity },
           { header: 'Detail', cell: (a) => a.detail },
         ],
-        [...r.alarms].reverse(),
+        [...r.alarms].sort((a, b) => b.ts - a.ts),
         { empty: 'No alarms' },
       );
     },
