@@ -22,6 +22,7 @@ export const INTEGRATION_TESTS = [
   'test/gateway/dataScope.test.ts',
   'test/gateway/endToEnd.test.ts',
   'test/gateway/forgedBatch.test.ts',
+  'test/gateway/frameHeaders.test.ts',
   'test/gateway/injection.test.ts',
   'test/gateway/loginLockout.test.ts',
   'test/gateway/inventory.test.ts',

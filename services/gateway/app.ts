@@ -22,6 +22,8 @@ export function createApp(
   app.use((_req, res, next) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Cache-Control', 'no-store');
+    // Every answer, not only the dashboard: a framed API answer can be clickjacked too.
+    res.setHeader('X-Frame-Options', 'DENY');
     next();
   });
   ctx.apiDocument = buildOpenApi(OPERATIONS);
