@@ -9,6 +9,7 @@ import type { CommandTracker } from './commands/CommandTracker.ts';
 import type { CommandService } from './commands/commandService.ts';
 import type { LiveView } from './live/LiveView.ts';
 import type { ProgramStore } from './programs/ProgramStore.ts';
+import type { ReportScheduler } from './reports/ReportScheduler.ts';
 import type { TrialStore } from './trials/TrialStore.ts';
 
 /** Everything the HTTP and WebSocket handlers share. */
@@ -27,6 +28,8 @@ export interface GatewayContext {
   trials: TrialStore;
   /** Print a report page to PDF (headless Chromium). */
   renderPdf: (html: string) => Promise<Uint8Array>;
+  /** Scheduled reports and the files they made (GATEWAY_DATA_DIR/reports). */
+  reports: ReportScheduler;
   store?: Store;
   loginLimiter: RateLimiter;
   /** Wrong passwords per account, whatever the address. */

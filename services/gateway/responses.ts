@@ -16,6 +16,7 @@ import { LampPost, LuminaireModel, Vendor } from '../../shared/registry/index.ts
 import { CommandSummary, LampCommandState, LiveLamp } from './api.ts';
 import { AUDIT_ACTIONS } from './audit/AuditLog.ts';
 import { Role } from './auth/roles.ts';
+import { ReportFile, Schedule } from './reports/schedule.ts';
 import { Trial } from './trials/trial.ts';
 
 const ok = z.literal(true);
@@ -294,6 +295,13 @@ export const TrialReportResponse = z.object({
   }),
 });
 export type TrialReportResponse = z.output<typeof TrialReportResponse>;
+
+export const ReportSchedulesResponse = z.object({ ok, schedules: z.array(Schedule) });
+export const ReportScheduleResponse = z.object({ ok, schedule: Schedule });
+export const ReportFilesResponse = z.object({
+  ok,
+  files: z.array(ReportFile.extend({ url: z.string() })),
+});
 
 export const AuditEntry = z.object({
   id: z.string(),

@@ -20,6 +20,7 @@ import { connectMqtt, type MqttLink } from './live/mqttLink.ts';
 import { restoreAcknowledgements, seedFromStore } from './live/seed.ts';
 import { ProgramStore } from './programs/ProgramStore.ts';
 import { htmlToPdf } from './reports/pdf.ts';
+import { ReportScheduler } from './reports/ReportScheduler.ts';
 import { TrialStore } from './trials/TrialStore.ts';
 import { attachWebSocket, WS_PATH } from './ws/wsServer.ts';
 
@@ -61,6 +62,16 @@ export async function startGateway(
   });
   const programs = await ProgramStore.open(dataDir, () => registry.lamps.map((l) => l.id));
   const trials = await TrialStore.open(dataDir);
+  const renderPdf = (html: string) =>
+    htmlToPdf(html, { chromiumPath: config.GATEWAY_CHROMIUM_PATH });
+  const reports = await ReportScheduler.open({
+    dataDir,
+    registry,
+    now,
+    log,
+    renderPdf,
+    ...(deps.store ? { store: deps.store } : {}),
+  });
   const live = new LiveView(registry);
   let mqtt: MqttLink | undefined;
   let ws: ReturnType<typeof attachWebSocket> | undefined;
@@ -109,7 +120,8 @@ export async function startGateway(
     commands,
     programs,
     trials,
-    renderPdf: (html) => htmlToPdf(html, { chromiumPath: config.GATEWAY_CHROMIUM_PATH }),
+    renderPdf,
+    reports,
     loginLimiter: new RateLimiter(
       config.GATEWAY_LOGIN_PER_MINUTE,
       config.GATEWAY_LOGIN_PER_MINUTE,
@@ -163,6 +175,9 @@ export async function startGateway(
     Math.max(10, Math.min(100, config.GATEWAY_COMMAND_TIMEOUT_MS / 10)),
   );
   tick.unref();
+  // Scheduled reports: what is due is made once per period, whenever this runs.
+  const reportTick = setInterval(() => void reports.tick(), 60_000);
+  reportTick.unref();
 
   const server = createServer(createApp(ctx, config.GATEWAY_TRUST_PROXY));
   ws = attachWebSocket(server, ctx, {
@@ -206,6 +221,8 @@ export async function startGateway(
     ],
     stop: async () => {
       clearInterval(tick);
+      clearInterval(reportTick);
+      await reports.idle();
       await liveWs.close();
       await new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

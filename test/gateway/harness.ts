@@ -48,7 +48,13 @@ export interface Harness {
  * the harness opens and closes; a Store: the caller's.
  */
 export async function startHarness(
-  opts: { env?: Record<string, string>; store?: Store | 'memory'; registry?: Registry } = {},
+  opts: {
+    env?: Record<string, string>;
+    store?: Store | 'memory';
+    registry?: Registry;
+    /** The gateway's clock (scheduled reports, report windows); the wall clock when absent. */
+    now?: () => number;
+  } = {},
 ): Promise<Harness> {
   const ownStore =
     opts.store === 'memory' ? await createDuckdbStore({ path: ':memory:' }) : undefined;
@@ -73,6 +79,7 @@ export async function startHarness(
     labSecret: broker.labSecret,
     announce: () => undefined,
     ...(store ? { store } : {}),
+    ...(opts.now ? { now: opts.now } : {}),
   });
   const base = `http://127.0.0.1:${gateway.port}`;
   const api: Harness['api'] = async (method, path, o = {}) => {

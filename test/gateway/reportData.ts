@@ -11,11 +11,16 @@ export const NIGHT_LEVELS = [100, 100, 50, 50, 50, 10, 10, 10, 10, 50, 100, 100]
 export function nightReadings(
   registry: Registry,
   nights: readonly string[],
-  opts: { levels?: readonly number[]; powerFactor?: (lampId: string) => number } = {},
+  opts: {
+    levels?: readonly number[];
+    powerFactor?: (lampId: string) => number;
+    /** Only these lamps; every lamp of the route when absent. */
+    only?: (lampId: string) => boolean;
+  } = {},
 ): StoredTelemetry[] {
   const levels = opts.levels ?? NIGHT_LEVELS;
   const points: StoredTelemetry[] = [];
-  for (const lamp of registry.lamps) {
+  for (const lamp of registry.lamps.filter((l) => opts.only?.(l.id) ?? true)) {
     const model = registry.model(lamp.modelId)!;
     const tags = {
       lampId: lamp.id,

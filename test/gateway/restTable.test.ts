@@ -80,6 +80,7 @@ const ownLamp = () => h.broker.registry.lampsOfVendor(VENDOR_A)[0]!;
 const otherLamp = () =>
   h.broker.registry.lamps.find((l) => h.broker.registry.vendorOf(l.id)?.id !== VENDOR_A)!;
 let commandToOwnLamp = '';
+let reportFile = '';
 
 beforeAll(async () => {
   h = await startHarness({ store: 'memory' });
@@ -142,6 +143,12 @@ beforeAll(async () => {
     body: trialBody('table'),
   });
   expect(trial.status, trial.text).toBe(201);
+  const scheduled = await h.api('POST', '/api/reports/schedules', {
+    token: h.tokens.admin,
+    body: { id: 'table', vendorId: VENDOR_A, every: 'day', formats: ['json'] },
+  });
+  expect(scheduled.status, scheduled.text).toBe(201);
+  reportFile = (await h.gateway.context.reports.tick())[0]!.name;
   doc = (await h.api('GET', '/openapi.json')).json;
   ajv = new Ajv2020({ strict: false, allErrors: false, validateFormats: false });
   ajv.addSchema({ $id: 'gateway', components: doc.components });
@@ -186,6 +193,8 @@ function samplePath(op: Operation): string {
       return `/api/reports/vendor/${VENDOR_A}?nights=2`;
     case '/api/trials/{trialId}/report':
       return '/api/trials/table/report';
+    case '/api/reports/files/{name}':
+      return `/api/reports/files/${reportFile}`;
     case '/api/history':
       return `/api/history?field=activePower&bucketMs=600000&from=${Date.now() - 7_200_000}`;
     case '/api/events':
@@ -201,7 +210,12 @@ describe('every GET answer matches its documented schema', () => {
   for (const op of OPERATIONS.filter((o) => o.method === 'get')) {
     for (const who of ['admin', 'vendor'] as const) {
       test(`${who} GET ${op.path}`, async () => {
-        if (op.access === 'audit.read' || op.access === 'users.manage' || op.access === 'export') {
+        if (
+          op.access === 'audit.read' ||
+          op.access === 'users.manage' ||
+          op.access === 'export' ||
+          op.access === 'reports.schedule'
+        ) {
           if (who === 'vendor') return; // refused: the role matrix covers it
         }
         const r = await h.api('GET', samplePath(op), { token: h.tokens[who] });
@@ -293,6 +307,11 @@ describe('every write answers with its documented status and schema', () => {
     }),
     deleteProgram: async () => ({ path: '/api/programs/writes' }),
     createTrial: async () => ({ path: '/api/trials', body: trialBody('writes') }),
+    createReportSchedule: async () => ({
+      path: '/api/reports/schedules',
+      body: { id: 'writes', vendorId: VENDOR_A, every: 'monday', formats: ['csv'] },
+    }),
+    deleteReportSchedule: async () => ({ path: '/api/reports/schedules/writes' }),
     deleteTrial: async () => ({ path: '/api/trials/writes' }),
     importInventory: async () => {
       const lamp = h.broker.registry.lamps[0]!;
@@ -319,6 +338,8 @@ describe('every write answers with its documented status and schema', () => {
     'deleteProgram',
     'createTrial',
     'deleteTrial',
+    'createReportSchedule',
+    'deleteReportSchedule',
     'importInventory',
   ];
   test('every write operation has a sample here', () => {

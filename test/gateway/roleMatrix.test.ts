@@ -103,6 +103,12 @@ async function sample(
       return { path: '/api/trials/none' };
     case 'get /api/trials/{trialId}/report':
       return { path: '/api/trials/matrix/report' };
+    case 'post /api/reports/schedules':
+      return { path, body: { id: `s${n}`, vendorId: VENDOR_A, every: 'day' } };
+    case 'delete /api/reports/schedules/{scheduleId}':
+      return { path: '/api/reports/schedules/none' };
+    case 'get /api/reports/files/{name}':
+      return { path: '/api/reports/files/none-2026-11-18.csv' };
     default:
       if (path.includes('{')) throw new Error(`no sample request for ${key}: add one`);
       return { path };

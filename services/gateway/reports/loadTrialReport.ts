@@ -8,7 +8,7 @@ import type { Store } from '../../../shared/storage/port.ts';
 import { nightWindow } from '../http/query.ts';
 import type { Trial } from '../trials/trial.ts';
 import { type LampBucket, readBuckets } from './buckets.ts';
-import { DAY_MS } from './loadVendorReport.ts';
+import { DAY_MS } from './nights.ts';
 import { type Comparison, compareGroups, type LampNight } from './trialReport.ts';
 
 const HALF_DAY_MS = DAY_MS / 2;

@@ -1,8 +1,9 @@
 /** One report in the format asked for: the JSON envelope, CSV, printable HTML or its PDF. */
 import { RawAnswer } from '../rest/operation.ts';
 
-export const REPORT_FORMATS = ['json', 'csv', 'html', 'pdf'] as const;
-export type ReportFormat = (typeof REPORT_FORMATS)[number];
+import { REPORT_FORMATS, type ReportFormat } from './schedule.ts';
+
+export { REPORT_FORMATS, type ReportFormat };
 
 export const CONTENT_TYPES: Record<ReportFormat, string> = {
   json: 'application/json',

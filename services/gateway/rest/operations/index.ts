@@ -6,7 +6,7 @@ import { COMMAND_OPERATIONS } from './commands.ts';
 import { DATA_OPERATIONS } from './data.ts';
 import { REGISTRY_OPERATIONS } from './registry.ts';
 import { REPLAY_OPERATIONS } from './replay.ts';
-import { REPORT_OPERATIONS } from './reports.ts';
+import { REPORT_OPERATIONS, SCHEDULE_OPERATIONS } from './reports.ts';
 import { TRIAL_OPERATIONS } from './trials.ts';
 
 export const OPERATIONS: readonly Operation[] = [
@@ -16,6 +16,7 @@ export const OPERATIONS: readonly Operation[] = [
   ...REPLAY_OPERATIONS,
   ...COMMAND_OPERATIONS,
   ...REPORT_OPERATIONS,
+  ...SCHEDULE_OPERATIONS,
   ...TRIAL_OPERATIONS,
   ...ADMIN_OPERATIONS,
 ];
