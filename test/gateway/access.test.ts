@@ -3,13 +3,16 @@ import { describe, expect, test } from 'vitest';
 import {
   alarmView,
   checkAccess,
+  checkTrialDefinable,
   commandView,
   lampsMatching,
   scopeFilter,
   seesAlarm,
   seesCommand,
   seesLamp,
+  seesTrial,
   seesVendor,
+  trialView,
   visibleLamp,
   WITHHELD,
 } from '../../services/gateway/access.ts';
@@ -192,5 +195,65 @@ describe('alarms and commands', () => {
     const c = { commandId: 'c1', issuedBy: 'alice' } as CommandSummary;
     expect(commandView(vendor, c).issuedBy).toBe(WITHHELD);
     expect(commandView(who('viewer'), c).issuedBy).toBe('alice');
+  });
+});
+
+describe('trials', () => {
+  const def = (over: Record<string, unknown> = {}) =>
+    ({
+      id: 't1',
+      name: 'T',
+      vendorId: vendorA,
+      test: { lampIds: [lampA.id], modelIds: [] },
+      control: { kind: 'sameStreets' },
+      fromNight: '2026-11-01',
+      toNight: '2026-11-07',
+      ...over,
+    }) as Parameters<typeof checkTrialDefinable>[1];
+
+  test.each([
+    ['vendor, own lamps', vendor, def(), 'ok'],
+    ['vendor, another vendor', vendor, def({ vendorId: vendorB }), 'forbidden'],
+    [
+      'vendor, a lamp of another vendor',
+      vendor,
+      def({ test: { lampIds: [lampB.id], modelIds: [] } }),
+      'invalid',
+    ],
+    [
+      "vendor, another vendor's model as reference",
+      vendor,
+      def({ control: { kind: 'model', modelId: lampB.modelId } }),
+      'invalid',
+    ],
+    [
+      'operator, any reference model',
+      who('operator'),
+      def({ control: { kind: 'model', modelId: lampB.modelId } }),
+      'ok',
+    ],
+    [
+      'operator, an unknown segment',
+      who('operator'),
+      def({ control: { kind: 'segment', segmentId: 'nope' } }),
+      'invalid',
+    ],
+  ])('%s: %s', (_what, p, t, expected) => {
+    expect(code(() => checkTrialDefinable(p, t, registry))).toBe(expected);
+  });
+
+  test("a vendor sees its own trials, without another vendor's model or the operator who defined it", () => {
+    const trial = {
+      ...def({ control: { kind: 'model', modelId: lampB.modelId } }),
+      createdBy: 'alice',
+      createdAt: 0,
+    };
+    expect(seesTrial(vendor, trial)).toBe(true);
+    expect(seesTrial(who('vendor', vendorB), trial)).toBe(false);
+    expect(seesTrial(who('viewer'), trial)).toBe(true);
+    const seen = trialView(vendor, trial as never, registry);
+    expect(seen.control).toEqual({ kind: 'model', modelId: 'withheld' });
+    expect(seen.createdBy).toBe(WITHHELD);
+    expect(trialView(who('operator'), trial as never, registry)).toEqual(trial);
   });
 });
