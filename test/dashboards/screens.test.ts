@@ -385,3 +385,51 @@ test('admin: users, a token shown once, an inventory checked with every problem 
   expect(unexpected, unexpected.join('\n')).toEqual([]);
   await page.close();
 });
+
+test('every screen fits 768 px without sideways scrolling and passes axe there', async () => {
+  const { page, errors } = await signedIn('admin', '#/programs', { width: 768, height: 1024 });
+  const screens: [string, string][] = [
+    ['#/lamp/DOLL-0042?range=7d', '#history-chart[data-range="7d"]'],
+    ['#/commands', '#command-form'],
+    ['#/programs?program=dk-default', '#program-preview[data-points]'],
+    ['#/replay', '.replay [data-state=ready], .replay [data-state=empty]'],
+    ['#/compare', '#energy-vendors .bars'],
+    ['#/vendor?vendor=nordlys', '#vendor-report table'],
+    ['#/admin', '#audit table'],
+  ];
+  for (const [hash, ready] of screens) {
+    await page.evaluate((h) => {
+      location.hash = h;
+    }, hash);
+    await page.waitForSelector(ready, { timeout: 30_000 });
+    const name = hash.slice(2).split(/[/?]/)[0]!;
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - window.innerWidth,
+    );
+    expect(overflow, `${name} is wider than the window`).toBeLessThanOrEqual(0);
+    await screenshot(page, `768-${name}`);
+    await expectAccessible(page, `${name} at 768 px`);
+  }
+  expect(errors, errors.join('\n')).toEqual([]);
+  await page.close();
+});
+
+test('a command can be sent with the keyboard alone', async () => {
+  const { page, errors } = await signedIn('operator', '#/commands');
+  await page.waitForSelector('#command-form');
+  await page.focus('#command-form input[name=add-lamp]');
+  await page.keyboard.type('DOLL-0010, DOLL-0011');
+  await page.keyboard.press('Enter');
+  await expect.poll(() => page.textContent('#selection-count')).toBe('2 lamps');
+  await page.focus('#command-form input[name=level]');
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('55');
+  // from the level field, Tab through ramp, expiry and reason to Send
+  for (let k = 0; k < 4; k++) await page.keyboard.press('Tab');
+  expect(await page.evaluate(() => document.activeElement?.id)).toBe('send-command');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#command-progress[data-status=acked]', { timeout: 30_000 });
+  expect(await page.locator('#command-lamps tr[data-state=acked]').count()).toBe(2);
+  expect(errors, errors.join('\n')).toEqual([]);
+  await page.close();
+});

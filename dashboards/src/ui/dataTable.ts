@@ -42,9 +42,10 @@ export function dataTable<T>(
     }
     body.append(tr);
   }
+  // a region that may scroll sideways at 768 px: focusable so the keyboard can scroll it too
   return el(
     'div',
-    { class: 'table-wrap' },
+    { class: 'table-wrap', role: 'region', 'aria-label': caption, tabindex: 0 },
     el('table', { class: 'data' }, el('caption', {}, caption), el('thead', {}, head), body),
   );
 }
