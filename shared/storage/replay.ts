@@ -10,7 +10,11 @@ import { Id } from '../contract/common.ts';
 import type { ReplayFrame, Store } from './port.ts';
 import type { ValidReplay } from './queries.ts';
 import { bucketStart, QUERY_LIMITS } from './queries.ts';
-import { type Acc, emptyAcc, mergeInto, planPieces } from './rollup.ts';
+import { planPieces } from './rollup.ts';
+import { statColumn } from './schema.ts';
+
+const LEVEL = statColumn('actualLevel', 'last');
+const POWER = statColumn('activePower', 'last');
 
 /** Steps read from the store at once. */
 export const REPLAY_CHUNK_STEPS = 360;
@@ -37,7 +41,7 @@ export async function* replayFrames(
     const ce = Math.min(v.to, cs + chunkSteps * v.stepMs);
     const frames: ReplayFrame[] = [];
     for (let t = cs; t < ce; t += v.stepMs) frames.push({ t, level: {}, power: {}, state: {} });
-    const accs = new Map<string, { level: Acc; power: Acc }>();
+    // Pieces come in time order: a later piece's last reading of a step replaces an earlier's.
     for (const p of planPieces(Math.max(cs, v.from), ce, state, v.stepMs)) {
       const rows = await store.partials({
         ...lampFilter,
@@ -49,22 +53,13 @@ export async function* replayFrames(
         stats: ['last'],
       });
       for (const row of rows) {
-        const key = `${row.lampId}\u0000${row.ts}`;
-        let acc = accs.get(key);
-        if (!acc) {
-          acc = { level: emptyAcc(), power: emptyAcc() };
-          accs.set(key, acc);
-        }
-        mergeInto(acc.level, row, 'actualLevel');
-        mergeInto(acc.power, row, 'activePower');
+        const frame = frames[(row.ts - cs) / v.stepMs];
+        if (!frame) continue;
+        const level = row[LEVEL];
+        const power = row[POWER];
+        if (typeof level === 'number') frame.level[row.lampId] = level;
+        if (typeof power === 'number') frame.power[row.lampId] = power;
       }
-    }
-    for (const [key, acc] of accs) {
-      const [lampId, ts] = key.split('\u0000') as [string, string];
-      const frame = frames[(Number(ts) - cs) / v.stepMs];
-      if (!frame) continue;
-      if (acc.level.last !== undefined) frame.level[lampId] = acc.level.last;
-      if (acc.power.last !== undefined) frame.power[lampId] = acc.power.last;
     }
     const head = frames[0];
     if (first && head) {

@@ -105,13 +105,31 @@ export function emptyAcc(): Acc {
   return { sum: 0, n: 0, min: undefined, max: undefined, last: undefined };
 }
 
+/** The statistic columns of each field, made once (not a string per row and statistic). */
+const STAT_COLUMNS = new Map<string, Record<PartialStat, string>>();
+function statColumnsOf(field: string): Record<PartialStat, string> {
+  let c = STAT_COLUMNS.get(field);
+  if (!c) {
+    c = {
+      sum: statColumn(field, 'sum'),
+      n: statColumn(field, 'n'),
+      min: statColumn(field, 'min'),
+      max: statColumn(field, 'max'),
+      last: statColumn(field, 'last'),
+    };
+    STAT_COLUMNS.set(field, c);
+  }
+  return c;
+}
+
 /** Fold a piece's row into an accumulator (pieces in time order: the later `last` wins). */
 export function mergeInto(acc: Acc, row: PartialRow, field: string): void {
-  const sum = num(row, statColumn(field, 'sum'));
-  const n = num(row, statColumn(field, 'n'));
-  const min = num(row, statColumn(field, 'min'));
-  const max = num(row, statColumn(field, 'max'));
-  const last = num(row, statColumn(field, 'last'));
+  const c = statColumnsOf(field);
+  const sum = num(row, c.sum);
+  const n = num(row, c.n);
+  const min = num(row, c.min);
+  const max = num(row, c.max);
+  const last = num(row, c.last);
   if (sum !== undefined) acc.sum += sum;
   if (n !== undefined) acc.n += n;
   if (min !== undefined) acc.min = acc.min === undefined ? min : Math.min(acc.min, min);
