@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { ENV_SCHEMAS } from '../../services/lab/envSchemas.ts';
 import { compose, composeConfig, EXAMPLE_ENV, mount, ROOT } from './compose.ts';
 
@@ -14,8 +15,18 @@ const raw = readFileSync(`${ROOT}docker-compose.yml`, 'utf8');
 const example = readFileSync(EXAMPLE_ENV, 'utf8');
 const exampleValue = (key: string) => example.match(new RegExp(`^${key}=(.*)$`, 'm'))?.[1];
 const config = composeConfig();
+interface ScrapeJob {
+  job_name: string;
+  authorization?: { type: string; credentials_file: string };
+}
 const OURS = ['broker', 'processor', 'gateway', 'simulator'];
-const SECRETS = ['LAB_SECRET', 'INFLUX_TOKEN', 'INFLUX_ADMIN_PASSWORD', 'GRAFANA_ADMIN_PASSWORD'];
+const SECRETS = [
+  'LAB_SECRET',
+  'INFLUX_TOKEN',
+  'INFLUX_ADMIN_PASSWORD',
+  'GRAFANA_ADMIN_PASSWORD',
+  'BROKER_METRICS_TOKEN',
+];
 
 const tmp = mkdtempSync(join(tmpdir(), 'gadelys-compose-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -171,6 +182,19 @@ describe('docker-compose.yml', () => {
     expect(scrape).toContain("'broker:9101'");
     expect(scrape).toContain("'processor:9464'");
     expect(config.services.processor!.environment!.PROCESSOR_METRICS_HOST).toBe('0.0.0.0');
-    expect(config.services.broker!.environment!.BROKER_HOST).toBe('0.0.0.0');
+    const broker = config.services.broker!.environment!;
+    expect(broker.BROKER_HOST).toBe('0.0.0.0');
+    // The broker's metrics off loopback want a bearer token; Prometheus gets the same one, in
+    // the file its scrape config names.
+    expect(broker.BROKER_METRICS_HOST).toBe('0.0.0.0');
+    expect(broker.BROKER_METRICS_TOKEN).toBe(exampleValue('BROKER_METRICS_TOKEN'));
+    expect(p.environment?.BROKER_METRICS_TOKEN).toBe(broker.BROKER_METRICS_TOKEN);
+    const jobs = (parse(scrape) as { scrape_configs: ScrapeJob[] }).scrape_configs;
+    const file = jobs.find((j) => j.job_name === 'gadelys-broker')?.authorization?.credentials_file;
+    expect(file).toBeDefined();
+    const entry = p.entrypoint?.join(' ') ?? '';
+    expect(entry).toContain(`> ${file}`);
+    expect(entry).toContain('exec /bin/prometheus');
+    expect(config.services.broker!.healthcheck?.test.toString()).toContain('BROKER_METRICS_TOKEN');
   });
 });

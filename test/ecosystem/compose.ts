@@ -12,6 +12,7 @@ export interface ComposeService {
   image?: string;
   build?: { context: string };
   command?: string[];
+  entrypoint?: string[];
   environment?: Record<string, string>;
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test: string[] | string; disable?: boolean };

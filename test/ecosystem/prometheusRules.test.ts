@@ -36,7 +36,11 @@ const tests = (parse(readFileSync(`${dir}rules.test.yml`, 'utf8')) as { tests: R
 describe('Prometheus alerting rules', () => {
   it('pass promtool check rules and the scrape config passes promtool check config', () => {
     expect(promtool('check', 'rules', 'rules/gadelys.yml')).toMatch(/SUCCESS: \d+ rules found/);
-    expect(promtool('check', 'config', 'prometheus.yml')).toMatch(/is valid prometheus config/);
+    // The token file it names exists only in a deployment: syntax here, the real server loads it
+    // in prometheusScrape.test.ts.
+    expect(promtool('check', 'config', '--syntax-only', 'prometheus.yml')).toMatch(
+      /is valid prometheus config/,
+    );
   });
 
   it('pass promtool test rules', () => {

@@ -25,11 +25,16 @@ const dir = mkdtempSync(join(tmpdir(), 'gadelys-prom-'));
 const started: Started[] = [];
 let prom = '';
 let jobs: string[] = [];
+let brokerWithoutToken = 0;
+let brokerAuth: ScrapeConfig['authorization'];
 
 interface ScrapeConfig {
   job_name: string;
+  authorization?: { type: string; credentials_file: string };
   static_configs: { targets: string[]; labels?: Record<string, string> }[];
 }
+/** The broker's /metrics bearer token, as compose sets it (BROKER_METRICS_TOKEN). */
+const TOKEN = 'scrape-test-metrics-token';
 
 async function api<T>(path: string): Promise<T> {
   const res = await fetch(`${prom}${path}`);
@@ -41,7 +46,7 @@ async function api<T>(path: string): Promise<T> {
 beforeAll(async () => {
   const lab = startProcess(process.execPath, ['--import', 'tsx', 'services/lab/main.ts'], {
     cwd: ROOT,
-    env: labEnv(dir),
+    env: labEnv(dir, { BROKER_METRICS_TOKEN: TOKEN }),
   });
   started.push(lab);
   const metricsOf = async (service: string) =>
@@ -66,7 +71,15 @@ beforeAll(async () => {
     const target = targets[s.job_name];
     if (!target) throw new Error(`no lab endpoint for job ${s.job_name}`);
     for (const c of s.static_configs) c.targets = [target];
+    // The token file compose writes, here in the temp dir.
+    if (s.authorization) {
+      s.authorization.credentials_file = join(dir, `${s.job_name}.token`);
+      writeFileSync(s.authorization.credentials_file, TOKEN);
+    }
   }
+  // Without the token the broker refuses a scrape: the target being up proves it is sent.
+  brokerWithoutToken = (await fetch(`http://${targets['gadelys-broker']}/metrics`)).status;
+  brokerAuth = shipped.scrape_configs.find((s) => s.job_name === 'gadelys-broker')?.authorization;
   shipped.global.scrape_interval = '1s';
   shipped.global.evaluation_interval = '1s';
   writeFileSync(join(dir, 'prometheus.yml'), stringify(shipped));
@@ -112,6 +125,9 @@ test('every target of the shipped scrape config is up', async () => {
     PROMETHEUS_WAIT,
   );
   expect(active.map((t) => t.scrapePool).sort()).toEqual([...jobs].sort());
+  // The broker's metrics want the bearer token, and the shipped config sends it.
+  expect(brokerWithoutToken).toBe(401);
+  expect(brokerAuth?.type).toBe('Bearer');
   for (const t of active) expect(t.lastError).toBe('');
 });
 
