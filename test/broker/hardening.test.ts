@@ -9,6 +9,7 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { issue, revoke, writeCredentials } from '../../services/broker/credentials.ts';
 import { topics } from '../../shared/contract/index.ts';
@@ -118,7 +119,10 @@ describe('a stranger probing device ids', () => {
 
 describe('retained messages', () => {
   it('refuses a retained status the contract does not decode, so new subscribers never receive it', async () => {
-    b = await startTestBroker();
+    const lines: string[] = [];
+    b = await startTestBroker({
+      log: pino({ level: 'warn' }, { write: (l: string) => lines.push(l) }),
+    });
     const lamp = await mqtt.connectAsync(b.url, {
       ...b.credentialsFor('DOLL-0001'),
       reconnectPeriod: 0,
@@ -127,6 +131,10 @@ describe('retained messages', () => {
     // aedes closes a client whose publish is refused; the QoS1 promise may never settle.
     lamp.publish(topics.status('DOLL-0001'), 'not json at all', { qos: 1, retain: true });
     await eventually('refusal counted', () => b!.broker.stats().refusals.invalid_payload === 1);
+    const logged = lines.map((l) => JSON.parse(l) as { reason?: string; detail?: string });
+    expect(logged.find((l) => l.reason === 'invalid_payload')?.detail).toMatch(
+      /retained on gadelys\/v1\/lamp\/DOLL-0001\/status: not_json/,
+    );
     // A good retained status from another lamp still goes through.
     const again = await mqtt.connectAsync(b.url, {
       ...b.credentialsFor('DOLL-0002'),
