@@ -30,7 +30,8 @@ beforeAll(async () => {
   store = await createDuckdbStore({ path: ':memory:' });
   h = await startHarness({
     store,
-    env: { GATEWAY_COMMAND_TIMEOUT_MS: '1000', GATEWAY_COMMAND_RETRIES: '1' },
+    // Room for a loaded machine: a simulated lamp that acks late is counted as timed out.
+    env: { GATEWAY_COMMAND_TIMEOUT_MS: '3000', GATEWAY_COMMAND_RETRIES: '1' },
   });
   spool = await mkdtemp(join(tmpdir(), 'gadelys-e2e-spool-'));
   processor = await startProcessor(
@@ -101,7 +102,7 @@ test('a segment command: simulated lamps ack, silent lamps time out after a rese
       });
       return s.json.command.status !== 'pending' ? s.json : undefined;
     },
-    { intervalMs: 50 },
+    { intervalMs: 50, timeoutMs: 30_000 },
   );
   expect(done.command.status).toBe('partial');
   expect(done.command.counts.timedOut).toBe(silent.length);
