@@ -76,6 +76,7 @@ export class RefusedError extends Error {
 }
 
 const LOGGED_CAP = 10_000;
+const RETAIN_OK: Decision = { ok: true };
 const TOPIC_CACHE_CAP = 50_000;
 
 const payloadBytes = (p: PublishPacket) =>
@@ -138,7 +139,8 @@ export function installPolicy(aedes: Aedes, deps: HookDeps): PolicyState {
     const account = username || `client:${client.id}`;
     const locked = deps.throttle.locked(address, account, started);
     if (locked !== undefined) {
-      refuse(client.id, 'auth_throttled', locked);
+      // Logged once per address: a locked-out guesser rotating client ids must not flood the log.
+      refuse(address, 'auth_throttled', `${locked}; client id ${client.id.slice(0, 64)}`);
       return done(connackError(5, 'not authorized'), false);
     }
     deps
@@ -200,9 +202,9 @@ export function installPolicy(aedes: Aedes, deps: HookDeps): PolicyState {
    * hot path is not retained.
    */
   const retainedProblem = (packet: PublishPacket, bytes: number): Decision => {
-    if (!packet.retain || bytes === 0) return { ok: true };
+    if (!packet.retain || bytes === 0) return RETAIN_OK;
     const decoded = decodeMessage(packet.topic, packet.payload);
-    if (decoded.ok) return { ok: true };
+    if (decoded.ok) return RETAIN_OK;
     const at = decoded.path === undefined ? '' : ` at ${decoded.path}`;
     return {
       ok: false,
