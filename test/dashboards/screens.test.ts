@@ -39,8 +39,7 @@ async function screenshot(page: Page, name: string): Promise<void> {
 
 /** No serious or critical axe violations on the page as it is now. */
 async function expectAccessible(page: Page, name: string): Promise<void> {
-  // legacy mode: runs in the page itself (pages opened with browser.newPage have no context of their own)
-  const result = await new AxeBuilder({ page }).setLegacyMode(true).analyze();
+  const result = await new AxeBuilder({ page }).analyze();
   const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   expect(
     bad.map(

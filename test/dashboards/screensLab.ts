@@ -6,6 +6,7 @@
 
 import { type SimulatedLab, startSimulatedLab } from '../../scripts/simulatedLab.ts';
 import type { StoredTelemetry } from '../../shared/storage/port.ts';
+import { reading } from '../gateway/harness.ts';
 
 export const PASSWORD = 'a long test password';
 /** A vendor with lamps on the shipped route. */
@@ -88,22 +89,19 @@ export async function writeNight(
       const power = ((model?.ratedPowerW ?? 40) * level) / 100 + 0.6;
       energy += (power * stepMs) / 3_600_000 / 1000;
       batch.push({
-        lampId: lamp.id,
+        ...reading(lamp.id, {
+          seq: seq++,
+          ts: t,
+          targetLevel: level,
+          actualLevel: level,
+          activePower: power,
+          activeEnergy: energy,
+          supplyCurrent: power / 230,
+          operatingHours: 1000 + k,
+        }),
         segmentId: lamp.segmentId,
         vendorId: model?.vendorId ?? 'unknown',
         modelId: lamp.modelId,
-        seq: seq++,
-        ts: t,
-        targetLevel: level,
-        actualLevel: level,
-        activePower: power,
-        activeEnergy: energy,
-        supplyVoltage: 230,
-        supplyCurrent: power / 230,
-        powerFactor: 0.95,
-        operatingHours: 1000 + k,
-        switchOnCounter: 10,
-        gearTemperature: 25,
       });
       n++;
       if (batch.length >= 5000) await flush();

@@ -13,13 +13,13 @@ import { el, field, fmt, setText } from '../app/dom.ts';
 import { routeHash } from '../app/router.ts';
 import type { ScreenFactory } from '../app/screen.ts';
 import { MapView } from '../map/MapView.ts';
+import { exposeMap } from '../map/mapHook.ts';
 import {
   type RingState,
   ringLegend,
   SelectionLayer,
   type SelectMode,
 } from '../map/selectionLayer.ts';
-import { registerMapHook } from '../testHook.ts';
 import { stateChip } from '../ui/chips.ts';
 import { dataTable } from '../ui/dataTable.ts';
 import { errorText } from '../ui/load.ts';
@@ -61,16 +61,8 @@ const screen: ScreenFactory = ({ app, signal }) => {
   signal.addEventListener('abort', () => {
     layer.destroy();
     map.destroy();
-    registerMapHook(undefined);
   });
-  registerMapHook({
-    count: () => map.drawnCount,
-    frames: () => map.frameCount,
-    pointOf: (id) => {
-      const i = table.indexOf.get(id);
-      return i === undefined ? undefined : map.pointOf(i);
-    },
-  });
+  exposeMap(map, table, signal);
   app.live.changed.subscribe(() => map.invalidate(), signal);
 
   const modes = radioGroup<SelectMode>(

@@ -18,6 +18,7 @@ import { frameScheduler } from '../app/store.ts';
 import { lampHistory } from '../charts/history.ts';
 import { type SeriesSpec, TimeChart } from '../charts/timeChart.ts';
 import { dataTable } from '../ui/dataTable.ts';
+import { lampValueRows } from '../ui/lampValues.ts';
 import { fill } from '../ui/load.ts';
 import { radioGroup } from '../ui/radioGroup.ts';
 import { DAY, dateTime, nightOf, nightWindow } from '../ui/time.ts';
@@ -120,17 +121,10 @@ function build(app: App, id: string, initial: RangeKey, signal: AbortSignal): Bu
     }
     const r = table.row(i);
     const rows: [string, string][] = [
-      ['Status', r.status],
       ['Segment', r.segmentId],
       ['Vendor', r.vendorId],
       ['Model', r.modelId],
-      ['Level', `${fmt(r.level, 0, '%')} (target ${fmt(r.target, 0, '%')})`],
-      ['Power', fmt(r.power, 1, 'W')],
-      ['Voltage', fmt(r.voltage, 1, 'V')],
-      ['Current', fmt(r.current, 3, 'A')],
-      ['Light', fmt(r.lux, 1, 'lx')],
-      ['Energy', fmt(r.energy, 2, 'kWh')],
-      ['Last reading', dateTime(r.ts)],
+      ...lampValueRows(r, dateTime),
     ];
     facts.replaceChildren(...rows.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
     if (Number.isNaN(r.ts) || r.ts === lastTs) return;

@@ -13,9 +13,9 @@ import { frameScheduler } from '../app/store.ts';
 import { TimeChart } from '../charts/timeChart.ts';
 import { legend } from '../map/legend.ts';
 import { MapView } from '../map/MapView.ts';
+import { exposeMap } from '../map/mapHook.ts';
 import { lineSplitter, ReplayDecoder } from '../replay/decoder.ts';
 import { frameAt, positionsOf, replayTableOf, showFrame } from '../replay/replayTable.ts';
-import { registerMapHook } from '../testHook.ts';
 import { errorText } from '../ui/load.ts';
 import { radioGroup } from '../ui/radioGroup.ts';
 import { isNight, nightOf, previousNight } from '../ui/time.ts';
@@ -56,14 +56,7 @@ const screen: ScreenFactory = ({ app, route, signal }) => {
     label: 'Map of the route at the replayed time',
     onOpen: (i) => app.navigate(routeHash('lamp', table.ids[i] ?? '')),
   });
-  registerMapHook({
-    count: () => map.drawnCount,
-    frames: () => map.frameCount,
-    pointOf: (id) => {
-      const i = table.indexOf.get(id);
-      return i === undefined ? undefined : map.pointOf(i);
-    },
-  });
+  exposeMap(map, table, signal);
   const chart = new TimeChart({
     title: 'The route’s power over the night',
     series: [{ label: 'Route power', unit: 'kW', colour: '#0b63c5', digits: 2 }],
@@ -294,7 +287,6 @@ const screen: ScreenFactory = ({ app, route, signal }) => {
     paint.cancel();
     map.destroy();
     chart.destroy();
-    registerMapHook(undefined);
   });
 
   section.append(
