@@ -132,6 +132,7 @@ export async function loadTrialReport(
     const buckets = await readBuckets(deps.store, { lampIds: chunk }, from, to, {
       bucketMs: HALF_DAY_MS,
       fields: ['activeEnergy', 'targetLevel'],
+      stats: ['sum', 'n', 'min', 'last'],
     });
     for (const id of chunk) {
       const list = lampNights(id, buckets.get(id) ?? [], nights);
