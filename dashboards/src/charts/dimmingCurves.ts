@@ -1,9 +1,10 @@
 /**
- * Measured dimming curves side by side: power against level for each luminaire model, from the
- * vendor reports' `dimmingCurve` (mean power of the readings at each level bucket).
+ * Charts with one line per luminaire model: measured dimming curves side by side (power against
+ * level, from the vendor reports' `dimmingCurve`) and per-model figures per night. Each model's
+ * points are aligned on the x values any model has; a model without a point there gets a gap.
  */
 import type { ModelReport } from '../../../services/gateway/responses.ts';
-import { type Columns, TimeChart } from './timeChart.ts';
+import { type Columns, TimeChart, type TimeChartOptions } from './timeChart.ts';
 
 const PALETTE = [
   '#0b63c5',
@@ -16,28 +17,33 @@ const PALETTE = [
   '#d81b60',
 ];
 
-export function dimmingChart(title: string, models: readonly ModelReport[]): TimeChart {
-  const shown = models.filter((m) => m.dimmingCurve.some((p) => p.powerW !== null));
+export function modelChart(
+  opts: Omit<TimeChartOptions, 'series'> & { unit: string; digits?: number },
+  models: readonly ModelReport[],
+  points: (m: ModelReport) => [number, number | null][],
+  window?: [number, number],
+): TimeChart {
   const chart = new TimeChart({
-    title,
-    xKind: 'number',
-    xLabel: 'Level, %',
-    series: shown.map((m, i) => ({
+    ...opts,
+    series: models.map((m, i) => ({
       label: m.modelName,
-      unit: 'W',
+      unit: opts.unit,
       colour: PALETTE[i % PALETTE.length]!,
+      digits: opts.digits ?? 1,
       width: 2,
     })),
-    height: 240,
   });
-  const levels = [...new Set(shown.flatMap((m) => m.dimmingCurve.map((p) => p.level)))].sort(
-    (a, b) => a - b,
-  );
-  const cols = shown.map((m) => {
-    const at = new Map(m.dimmingCurve.map((p) => [p.level, p.powerW]));
-    return levels.map((l) => at.get(l) ?? null);
-  });
-  chart.setData([levels, ...cols] as Columns);
-  chart.element.dataset.models = String(shown.length);
+  const each = models.map((m) => new Map(points(m)));
+  const xs = [...new Set(each.flatMap((p) => [...p.keys()]))].sort((a, b) => a - b);
+  chart.setData([xs, ...each.map((p) => xs.map((x) => p.get(x) ?? null))] as Columns, window);
+  chart.element.dataset.models = String(models.length);
   return chart;
+}
+
+export function dimmingChart(title: string, models: readonly ModelReport[]): TimeChart {
+  return modelChart(
+    { title, xKind: 'number', xLabel: 'Level, %', unit: 'W', height: 240 },
+    models.filter((m) => m.dimmingCurve.some((p) => p.powerW !== null)),
+    (m) => m.dimmingCurve.map((p) => [p.level, p.powerW]),
+  );
 }

@@ -8,38 +8,24 @@ import type { VendorReportResponse, VendorsResponse } from '../../../services/ga
 import { el, field, fmt, setText } from '../app/dom.ts';
 import { type Route, routeHash } from '../app/router.ts';
 import type { ScreenFactory } from '../app/screen.ts';
-import { dimmingChart } from '../charts/dimmingCurves.ts';
-import { type Columns, TimeChart } from '../charts/timeChart.ts';
+import { dimmingChart, modelChart } from '../charts/dimmingCurves.ts';
+import type { TimeChart } from '../charts/timeChart.ts';
 import { ONLINE } from '../live/LiveTable.ts';
 import { dataTable } from '../ui/dataTable.ts';
 import { download } from '../ui/download.ts';
 import { errorText, fill } from '../ui/load.ts';
 
 type ModelReport = VendorReportResponse['models'][number];
-const PALETTE = ['#0b63c5', '#c07a00', '#1e7a3c', '#b3261e', '#7b3fb5', '#00838f'];
 const LAMPS_EVERY_MS = 5_000;
 const pct = (v: number | null) => (v === null ? '–' : `${v > 0 ? '+' : ''}${fmt(v, 1)} %`);
 
 function nightsChart(models: readonly ModelReport[], window: [number, number]): TimeChart {
-  const chart = new TimeChart({
-    title: 'Energy per lamp per night, kWh',
-    series: models.map((m, i) => ({
-      label: m.modelName,
-      unit: 'kWh',
-      colour: PALETTE[i % PALETTE.length]!,
-      digits: 3,
-      width: 2,
-    })),
-    height: 200,
-  });
-  const nights = [...new Set(models.flatMap((m) => m.nights.map((n) => n.night)))].sort();
-  const xs = nights.map((n) => Date.parse(`${n}T12:00:00Z`));
-  const cols = models.map((m) => {
-    const at = new Map(m.nights.map((n) => [n.night, n.kWhPerLamp]));
-    return nights.map((n) => at.get(n) ?? null);
-  });
-  chart.setData([xs, ...cols] as Columns, window);
-  return chart;
+  return modelChart(
+    { title: 'Energy per lamp per night, kWh', unit: 'kWh', digits: 3, height: 200 },
+    models,
+    (m) => m.nights.map((n) => [Date.parse(`${n.night}T12:00:00Z`), n.kWhPerLamp]),
+    window,
+  );
 }
 
 const screen: ScreenFactory = ({ app, route, signal }) => {
