@@ -8,6 +8,13 @@ import type { StoredTelemetry } from '../../shared/storage/port.ts';
 
 export const NIGHT_LEVELS = [100, 100, 50, 50, 50, 10, 10, 10, 10, 50, 100, 100];
 
+/** The tags the processor stores with a lamp's points. */
+export function lampTags(registry: Registry, lampId: string) {
+  const lamp = registry.lamp(lampId)!;
+  const model = registry.model(lamp.modelId)!;
+  return { lampId, segmentId: lamp.segmentId, vendorId: model.vendorId, modelId: model.id };
+}
+
 export function nightReadings(
   registry: Registry,
   nights: readonly string[],
@@ -22,12 +29,7 @@ export function nightReadings(
   const points: StoredTelemetry[] = [];
   for (const lamp of registry.lamps.filter((l) => opts.only?.(l.id) ?? true)) {
     const model = registry.model(lamp.modelId)!;
-    const tags = {
-      lampId: lamp.id,
-      segmentId: lamp.segmentId,
-      vendorId: model.vendorId,
-      modelId: model.id,
-    };
+    const tags = lampTags(registry, lamp.id);
     const scale = opts.powerFactor?.(lamp.id) ?? 1;
     let energy = 100;
     let seq = 0;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CSV_COLUMNS } from '../../services/gateway/reports/vendorReport.ts';
 import type { StoredEvent } from '../../shared/storage/port.ts';
 import { type Harness, startHarness, VENDOR_A } from './harness.ts';
-import { NIGHT_LEVELS, nightReadings } from './reportData.ts';
+import { lampTags, NIGHT_LEVELS, nightReadings } from './reportData.ts';
 
 let h: Harness;
 const HOUR = 3_600_000;
@@ -22,13 +22,7 @@ beforeAll(async () => {
   const points = nightReadings(reg, [NIGHT_1, NIGHT_2], { levels: LEVELS });
   const events: StoredEvent[] = [];
   for (const lamp of reg.lamps) {
-    const model = reg.model(lamp.modelId)!;
-    const tags = {
-      lampId: lamp.id,
-      segmentId: lamp.segmentId,
-      vendorId: model.vendorId,
-      modelId: model.id,
-    };
+    const tags = lampTags(reg, lamp.id);
     if (lamp.id === reg.lampsOfVendor(VENDOR_A)[0]!.id || lamp.id === 'DOLL-0200') {
       events.push({
         ...tags,

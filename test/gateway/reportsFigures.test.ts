@@ -9,6 +9,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { activePower } from '../../shared/registry/luminaire.ts';
 import type { StoredTelemetry } from '../../shared/storage/port.ts';
 import { type Harness, startHarness, VENDOR_A } from './harness.ts';
+import { lampTags } from './reportData.ts';
 
 let h: Harness;
 const MIN = 60_000;
@@ -27,12 +28,6 @@ const MINUTES = 120;
 /** The lab went live this long before now, on the night under way. */
 const LIVE_MS = 20 * MIN;
 
-function tagsOf(h: Harness, lampId: string) {
-  const reg = h.broker.registry;
-  const lamp = reg.lamp(lampId)!;
-  return { lampId, segmentId: lamp.segmentId, modelId: lamp.modelId, vendorId: VENDOR_A };
-}
-
 beforeAll(async () => {
   h = await startHarness({ store: 'memory' });
   const reg = h.broker.registry;
@@ -40,7 +35,7 @@ beforeAll(async () => {
   const now = Date.now();
   for (const lamp of reg.lampsOfVendor(VENDOR_A)) {
     const model = reg.model(lamp.modelId)!;
-    const tags = tagsOf(h, lamp.id);
+    const tags = lampTags(reg, lamp.id);
     let seq = 0;
     // Readings every 30 s through the night of the level changes.
     for (let i = 0; i < MINUTES * 2; i++) {

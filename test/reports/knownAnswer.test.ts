@@ -10,19 +10,15 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadTrialReport } from '../../services/gateway/reports/loadTrialReport.ts';
 import type { Trial } from '../../services/gateway/trials/trial.ts';
-import {
-  ambientTemperature,
-  localParts,
-  skyIlluminance,
-  sunAltitude,
-} from '../../shared/programs/astro.ts';
 import { DANISH_PROGRAM } from '../../shared/programs/programs.ts';
 import { createRandom } from '../../shared/random.ts';
 import { createRegistry, loadCatalog, type Registry } from '../../shared/registry/index.ts';
 import { createDuckdbStore } from '../../shared/storage/duckdb/duckdbStore.ts';
 import type { Store, StoredTelemetry } from '../../shared/storage/port.ts';
+import { createSimClock } from '../../simulator/clock.ts';
 import { simLamps } from '../../simulator/fleet.ts';
-import { advance, createLampState, type Environment, reading } from '../../simulator/lamp.ts';
+import { reading } from '../../simulator/lamp.ts';
+import { Simulation } from '../../simulator/Simulation.ts';
 
 const SAVING = 0.1;
 const NIGHTS = 8;
@@ -68,36 +64,28 @@ beforeAll(async () => {
   store = await createDuckdbStore({ path: ':memory:' });
   const start = Date.parse(`${FIRST}T00:00:00Z`);
   const end = Date.parse(`${LAST}T12:00:00Z`) + DAY;
-  // Conditions by whole minute, shared by every lamp (as the simulation engine keeps them).
-  const envs = new Map<number, Environment>();
-  const envAt = (t: number): Environment => {
-    const minute = Math.floor(t / 60_000);
-    let env = envs.get(minute);
-    if (!env) {
-      const p = localParts(t);
-      env = {
-        skyLux: skyIlluminance(sunAltitude(t)),
-        ambientC: ambientTemperature(t),
-        localHour: p.hour + p.minute / 60,
-      };
-      envs.set(minute, env);
-    }
-    return env;
-  };
   const noise = createRandom(7);
   const points: StoredTelemetry[] = [];
-  for (const lamp of simLamps(registry, 1)) {
-    const s = createLampState(lamp, DANISH_PROGRAM, start, envAt(start), 1);
-    const tags = {
-      segmentId: lamp.segmentId,
-      vendorId: lamp.vendorId,
-      modelId: lamp.model.id,
-    };
-    for (let t = start; t < end; t += STEP_MS) {
-      advance(s, t, envAt);
-      points.push({ ...reading(s, envAt(t), noise()), ...tags });
+  // The simulation engine with the lamps at real speed, advanced by hand at each step.
+  const sim = new Simulation(
+    {
+      lamps: simLamps(registry, 1),
+      mode: 'lamp',
+      clock: createSimClock(start, start, 1),
+      intervalMs: STEP_MS,
+      jitter: 0,
+      seed: 1,
+      program: DANISH_PROGRAM,
+      trafficPerHour: 0,
+    },
+    start,
+  );
+  for (let t = start; t < end; t += STEP_MS)
+    for (const s of sim.states.values()) {
+      sim.advanceLamp(s, t);
+      const { segmentId, vendorId, model } = s.lamp;
+      points.push({ ...reading(s, sim.envAt(t), noise()), segmentId, vendorId, modelId: model.id });
     }
-  }
   await store.writeTelemetry(points);
 }, 60_000);
 afterAll(async () => {
