@@ -432,3 +432,14 @@ test('a command can be sent with the keyboard alone', async () => {
   expect(errors, errors.join('\n')).toEqual([]);
   await page.close();
 });
+
+test('an operator opening the admin link gets their tokens and the audit log, not the users', async () => {
+  const { page, errors } = await signedIn('operator', '#/admin');
+  await page.waitForSelector('#audit table');
+  await page.waitForSelector('#tokens table');
+  expect(await page.locator('#users').count()).toBe(0);
+  expect(await page.locator('input[name=inventory]').count()).toBe(0);
+  expect(await page.textContent('h1')).toBe('Tokens and audit log');
+  expect(errors, errors.join('\n')).toEqual([]);
+  await page.close();
+});

@@ -1,6 +1,7 @@
 /**
  * Admin (`#/admin`): users and API tokens, the inventory import (checked first with dryRun, every
- * problem shown by line and field), and the audit log with filters.
+ * problem shown by line and field), and the audit log with filters. Operators, who may read the
+ * audit log but not manage users, get their own tokens and the audit log here.
  */
 
 import type { z } from 'zod';
@@ -19,6 +20,7 @@ import { el, field, fmt, setText } from '../app/dom.ts';
 import type { ScreenFactory } from '../app/screen.ts';
 import { dataTable } from '../ui/dataTable.ts';
 import { errorText, fill } from '../ui/load.ts';
+import { permissionsKnown } from '../ui/permissions.ts';
 import { dateTime } from '../ui/time.ts';
 
 /** Every audit action, labelled: a Record so the compiler insists on each one the gateway has. */
@@ -57,7 +59,8 @@ const section = (id: string, title: string, ...body: Node[]) =>
     ...body,
   );
 
-const screen: ScreenFactory = ({ app, signal }) => {
+const screen: ScreenFactory = async ({ app, signal }) => {
+  await permissionsKnown(app, signal);
   const me = app.session.value?.username ?? '';
 
   // ---- users ----
@@ -412,33 +415,38 @@ const screen: ScreenFactory = ({ app, signal }) => {
     { signal },
   );
 
-  void loadUsers();
+  // Operators read the audit log and manage their own tokens; users and the inventory are admins'.
+  const users = app.can('users.manage');
+  const inventory = app.can('registry.manage');
+  if (users) void loadUsers();
   void loadTokens();
   void loadAudit();
 
   const element = el(
     'div',
     { class: 'screen admin' },
-    el('h1', {}, 'Administration'),
+    el('h1', {}, users ? 'Administration' : 'Tokens and audit log'),
     el(
       'div',
       { class: 'grid-2' },
-      section('users', 'Users', usersBox, userForm),
+      users ? section('users', 'Users', usersBox, userForm) : null,
       section('tokens', 'API tokens', tokensBox, tokenForm),
     ),
-    section(
-      'inventory',
-      'Lamp inventory',
-      el(
-        'p',
-        { class: 'lede' },
-        'Replace the approximate route with the surveyed inventory (CSV or GeoJSON). It is checked against the luminaire catalog first; every problem is listed by line and field.',
-      ),
-      el('div', { class: 'row' }, field('File', file), field('Format', format), check, save),
-      importResult,
-    ),
+    inventory
+      ? section(
+          'inventory',
+          'Lamp inventory',
+          el(
+            'p',
+            { class: 'lede' },
+            'Replace the approximate route with the surveyed inventory (CSV or GeoJSON). It is checked against the luminaire catalog first; every problem is listed by line and field.',
+          ),
+          el('div', { class: 'row' }, field('File', file), field('Format', format), check, save),
+          importResult,
+        )
+      : null,
     section('audit', 'Audit log', auditForm, auditBox),
   );
-  return { element, title: 'Admin' };
+  return { element, title: users ? 'Admin' : 'Audit' };
 };
 export default screen;

@@ -22,7 +22,7 @@ export const SCREENS: readonly ScreenDef[] = [
     permission: 'read',
     load: () => import('./vendor.ts'),
   },
-  { pattern: 'admin', nav: 'Admin', permission: 'users.manage', load: () => import('./admin.ts') },
+  { pattern: 'admin', nav: 'Admin', permission: 'audit.read', load: () => import('./admin.ts') },
   { pattern: 'sign-in', public: true, load: () => import('./signIn.ts') },
   { pattern: 'first-run', public: true, load: () => import('./firstRun.ts') },
 ];

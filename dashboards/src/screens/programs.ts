@@ -18,6 +18,7 @@ import { ProgramPreview } from '../charts/programPreview.ts';
 import { stateChip } from '../ui/chips.ts';
 import { dataTable } from '../ui/dataTable.ts';
 import { errorText } from '../ui/load.ts';
+import { permissionsKnown } from '../ui/permissions.ts';
 
 type ProgramView = ProgramsResponse['programs'][number];
 type Step = NightProgram['steps'][number];
@@ -125,7 +126,8 @@ function stepRow(step: Step, n: number, onChange: () => void, onRemove: () => vo
   };
 }
 
-const screen: ScreenFactory = ({ app, route, signal }) => {
+const screen: ScreenFactory = async ({ app, route, signal }) => {
+  await permissionsKnown(app, signal);
   const canWrite = app.can('programs.write');
   let programs: ProgramView[] = [];
   let editing: { program: NightProgram; isNew: boolean } | undefined;
