@@ -25,6 +25,7 @@ export const INTEGRATION_TESTS = [
   'test/gateway/frameHeaders.test.ts',
   'test/gateway/injection.test.ts',
   'test/gateway/loginLockout.test.ts',
+  'test/gateway/metrics.test.ts',
   'test/gateway/inventory.test.ts',
   'test/gateway/replay.test.ts',
   'test/gateway/reports*.test.ts',

@@ -104,6 +104,11 @@ export const GatewayEnv = z.object({
   GATEWAY_TOKENS_PER_USER: env.int(GATEWAY_DEFAULTS.tokensPerUser, 1, 10_000),
   GATEWAY_TOKENS_PER_MINUTE: env.int(GATEWAY_DEFAULTS.tokensPerMinute, 1, 10_000),
   GATEWAY_COMMANDS_PER_MINUTE: env.int(GATEWAY_DEFAULTS.commandsPerMinute, 1, 100_000),
+  /**
+   * The bearer token GET /metrics wants (Prometheus sends it); unset: /metrics answers loopback
+   * callers only, so opening the gateway to the street does not open its metrics.
+   */
+  GATEWAY_METRICS_TOKEN: env.optionalString(),
   /** Proxies whose X-Forwarded-For names the client (login limit, audit); none by default. */
   GATEWAY_TRUST_PROXY: TrustProxy,
   /** audit.jsonl is renamed to audit-<time>.jsonl before it grows past this many MB; never deleted. */

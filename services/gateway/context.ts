@@ -8,6 +8,7 @@ import type { UserStore } from './auth/UserStore.ts';
 import type { CommandTracker } from './commands/CommandTracker.ts';
 import type { CommandService } from './commands/commandService.ts';
 import type { LiveView } from './live/LiveView.ts';
+import type { GatewayMetrics } from './metrics.ts';
 import type { ProgramStore } from './programs/ProgramStore.ts';
 import type { ReportScheduler } from './reports/ReportScheduler.ts';
 import type { TrialStore } from './trials/TrialStore.ts';
@@ -41,6 +42,9 @@ export interface GatewayContext {
   dataDir: string;
   /** What the MQTT link received and refused (forged: readings a device may not speak for). */
   mqttStats?: { received: number; rejected: number; forged: number; published: number };
+  metrics: GatewayMetrics;
+  /** GATEWAY_METRICS_TOKEN: the bearer token /metrics wants; without one, loopback callers only. */
+  metricsToken?: string;
   /** The OpenAPI document of the operations table, built once at start. */
   apiDocument: Record<string, unknown>;
 }

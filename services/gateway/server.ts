@@ -18,6 +18,7 @@ import type { GatewayContext } from './context.ts';
 import { LiveView } from './live/LiveView.ts';
 import { connectMqtt, type MqttLink } from './live/mqttLink.ts';
 import { restoreAcknowledgements, seedFromStore } from './live/seed.ts';
+import { createGatewayMetrics } from './metrics.ts';
 import { ProgramStore } from './programs/ProgramStore.ts';
 import { htmlToPdf } from './reports/pdf.ts';
 import { ReportScheduler } from './reports/ReportScheduler.ts';
@@ -73,6 +74,16 @@ export async function startGateway(
     ...(deps.store ? { store: deps.store } : {}),
   });
   const live = new LiveView(registry);
+  const metrics = createGatewayMetrics({
+    wsClients: () => ws?.clientCount ?? 0,
+    lampsByStatus: () => {
+      const counts: Record<string, number> = { online: 0, offline: 0, unknown: 0 };
+      for (const l of live.all()) counts[l.status] = (counts[l.status] ?? 0) + 1;
+      return counts;
+    },
+    activeAlarms: () => live.activeAlarms().length,
+    mqtt: () => mqtt?.stats,
+  });
   let mqtt: MqttLink | undefined;
   let ws: ReturnType<typeof attachWebSocket> | undefined;
   const tracker = new CommandTracker({
@@ -83,6 +94,7 @@ export async function startGateway(
     onChange: (summary, done) => {
       ws?.commandUpdate(summary);
       if (!done) return;
+      metrics.commands.inc({ status: summary.status });
       void audit
         .record({
           actor: summary.issuedBy,
@@ -109,6 +121,8 @@ export async function startGateway(
   const ctx: GatewayContext = {
     registry,
     startedAt: now(),
+    metrics,
+    ...(config.GATEWAY_METRICS_TOKEN ? { metricsToken: config.GATEWAY_METRICS_TOKEN } : {}),
     apiDocument: {},
     dataDir,
     log,

@@ -115,7 +115,13 @@ async function sample(
   }
 }
 
-const PUBLIC = new Set(['/api/health', '/api/auth/login', '/api/auth/bootstrap', '/openapi.json']);
+const PUBLIC = new Set([
+  '/api/health',
+  '/api/auth/login',
+  '/api/auth/bootstrap',
+  '/openapi.json',
+  '/metrics',
+]);
 
 describe('role matrix', () => {
   for (const op of OPERATIONS) {

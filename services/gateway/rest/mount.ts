@@ -73,7 +73,13 @@ export function mount(app: Express, ctx: GatewayContext, operations: readonly Op
         answer instanceof StatusAnswer ? [answer.status, answer.body] : [op.status, answer];
       res.status(status).type('application/json').send(jsonText(body));
     };
-    const route: RequestHandler[] = [guard];
+    const count: RequestHandler = (_req, res, next) => {
+      res.once('finish', () =>
+        ctx.metrics.requests.inc({ operation: op.id, status: String(res.statusCode) }),
+      );
+      next();
+    };
+    const route: RequestHandler[] = [count, guard];
     if (op.body) route.push(parseBody);
     route.push(handle as RequestHandler);
     app[op.method](expressPath(op.path), ...route);

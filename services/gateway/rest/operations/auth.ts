@@ -1,4 +1,5 @@
 /** Health, login, the first-admin bootstrap, users and API tokens. */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { Id } from '../../../../shared/contract/index.ts';
@@ -23,7 +24,7 @@ import {
   UserResponse,
   UsersResponse,
 } from '../../responses.ts';
-import { operation } from '../operation.ts';
+import { operation, RawAnswer } from '../operation.ts';
 
 const STORE_CODE: Record<UserStoreError['code'], ErrorCode> = {
   exists: 'conflict',
@@ -47,6 +48,24 @@ function limitLogin(ctx: GatewayContext, req: Request): void {
       ctx.loginLimiter.retryAfterS(key),
     );
   }
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest();
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
+
+/** The metrics say how the lab runs and who is connected: a token, or the machine itself. */
+function checkMetricsCaller(ctx: GatewayContext, req: Request): void {
+  if (ctx.metricsToken !== undefined) {
+    const given = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+    if (!timingSafeEqual(sha256(given), sha256(ctx.metricsToken)))
+      throw new GatewayError(
+        'unauthenticated',
+        'metrics want the GATEWAY_METRICS_TOKEN bearer token',
+      );
+    return;
+  }
+  if (!LOOPBACK.test(req.socket.remoteAddress ?? ''))
+    throw new GatewayError('forbidden', 'metrics answer loopback only; set GATEWAY_METRICS_TOKEN');
 }
 
 const UsernameParam = z.object({ username: z.string().max(64) });
@@ -78,6 +97,22 @@ export const AUTH_OPERATIONS = [
       store: ctx.store?.kind ?? null,
       mqtt: ctx.mqttStats ? { ...ctx.mqttStats } : null,
     }),
+  }),
+  operation({
+    id: 'metrics',
+    method: 'get',
+    path: '/metrics',
+    summary:
+      'Prometheus metrics; with GATEWAY_METRICS_TOKEN set the bearer token it names, else loopback callers only',
+    access: 'public',
+    response: z.string(),
+    contentType: 'text/plain',
+    status: 200,
+    handler: async ({ ctx, req }) => {
+      checkMetricsCaller(ctx, req);
+      const { registry } = ctx.metrics;
+      return new RawAnswer(registry.contentType, await registry.metrics());
+    },
   }),
   operation({
     id: 'bootstrap',
@@ -116,6 +151,7 @@ export const AUTH_OPERATIONS = [
     handler: async ({ ctx, req, body }) => {
       limitLogin(ctx, req);
       const lockedS = ctx.lockout.lockedForS(body.username);
+      if (lockedS > 0) ctx.metrics.logins.inc({ reason: 'rate_limited' });
       if (lockedS > 0)
         throw new GatewayError(
           'rate_limited',
@@ -126,7 +162,10 @@ export const AUTH_OPERATIONS = [
       // Counted as a failure before the check, so that guesses in flight at once count too.
       ctx.lockout.fail(body.username);
       const session = await ctx.users.login(body.username, body.password);
-      if (!session) throw new GatewayError('unauthenticated', 'wrong username or password');
+      if (!session) {
+        ctx.metrics.logins.inc({ reason: 'password' });
+        throw new GatewayError('unauthenticated', 'wrong username or password');
+      }
       ctx.lockout.succeed(body.username);
       return { ok: true, ...session };
     },
