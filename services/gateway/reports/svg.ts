@@ -31,7 +31,13 @@ export interface ChartOptions {
 
 const COLOURS = ['#1f5fa8', '#c2571a', '#2e7d32', '#6a1b9a'];
 const fmt = (v: number) =>
-  Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(1) : v.toFixed(3);
+  Number.isInteger(v)
+    ? String(v)
+    : Math.abs(v) >= 100
+      ? v.toFixed(0)
+      : Math.abs(v) >= 1
+        ? v.toFixed(1)
+        : v.toFixed(3);
 
 /** A line or bar chart with axes, ticks and a legend; an empty chart says it has no data. */
 export function chart(series: readonly Series[], o: ChartOptions): string {
