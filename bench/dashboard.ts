@@ -50,11 +50,18 @@ async function startLabChild(lamps: number): Promise<LabChild> {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout! });
-  const first = await new Promise<string>((resolve, reject) => {
-    lines.once('line', resolve);
+  // the lab's services may log to stdout before it prints its one JSON line
+  const base = await new Promise<string>((resolve, reject) => {
+    lines.on('line', (line) => {
+      try {
+        const parsed = JSON.parse(line) as { base?: unknown };
+        if (typeof parsed.base === 'string') resolve(parsed.base);
+      } catch {
+        // not the line we wait for
+      }
+    });
     child.once('exit', (code) => reject(new Error(`live lab exited ${code}`)));
   });
-  const { base } = JSON.parse(first) as { base: string };
   return { base, lamps, child };
 }
 

@@ -24,21 +24,38 @@ export class Signal<T> {
 
 /**
  * Runs `draw` at most once per animation frame however often `request` is called: live frames
- * arrive many times a second, the screen is painted once.
+ * arrive many times a second, the screen is painted once. With `minIntervalMs`, also at most
+ * once per that interval (live values that change once a second need no 60 paints a second).
  */
-export function frameScheduler(draw: () => void): { request(): void; cancel(): void } {
+export function frameScheduler(
+  draw: () => void,
+  minIntervalMs = 0,
+): { request(): void; cancel(): void } {
   let id = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let last = Number.NEGATIVE_INFINITY;
+  const frame = () => {
+    id = requestAnimationFrame((t) => {
+      id = 0;
+      last = t;
+      draw();
+    });
+  };
   return {
     request() {
-      if (id !== 0) return;
-      id = requestAnimationFrame(() => {
-        id = 0;
-        draw();
-      });
+      if (id !== 0 || timer !== undefined) return;
+      const wait = last + minIntervalMs - performance.now();
+      if (wait <= 0) return frame();
+      timer = setTimeout(() => {
+        timer = undefined;
+        frame();
+      }, wait);
     },
     cancel() {
       if (id !== 0) cancelAnimationFrame(id);
+      if (timer !== undefined) clearTimeout(timer);
       id = 0;
+      timer = undefined;
     },
   };
 }

@@ -39,6 +39,8 @@ const MAX_LINK_M = 150;
 const DRAG_THRESHOLD_PX = 4;
 /** Above this many lamps small dots are written as pixels; below, round paths cost little. */
 const PIXEL_DOTS_FROM = 5_000;
+/** Readings arrive about once a second per lamp: four paints a second show every change. */
+const LIVE_REDRAW_MS = 250;
 
 export class MapView {
   readonly element: HTMLDivElement;
@@ -62,6 +64,8 @@ export class MapView {
   /** Milliseconds the last draw took (for the benchmark). */
   lastDrawMs = 0;
   private readonly scheduler = frameScheduler(() => this.draw());
+  /** Live values redraw at most this often; pan, zoom and hover draw on the next frame. */
+  private readonly liveScheduler = frameScheduler(() => this.draw(), LIVE_REDRAW_MS);
   private readonly resizeObserver: ResizeObserver;
   private readonly abort = new AbortController();
 
@@ -102,9 +106,14 @@ export class MapView {
     this.bindInput(signal);
   }
 
-  /** Live values or alarms changed: draw again on the next frame. */
+  /** Something the user did changed the view: draw on the next frame. */
   invalidate(): void {
     this.scheduler.request();
+  }
+
+  /** Live values or alarms changed: draw soon, at most every LIVE_REDRAW_MS. */
+  invalidateLive(): void {
+    this.liveScheduler.request();
   }
 
   get hoveredIndex(): number {
@@ -147,6 +156,7 @@ export class MapView {
   destroy(): void {
     this.abort.abort();
     this.scheduler.cancel();
+    this.liveScheduler.cancel();
     this.resizeObserver.disconnect();
   }
 
@@ -205,7 +215,10 @@ export class MapView {
   private radius(): number {
     return Math.min(
       8,
-      Math.max(this.opts.table.size > 20_000 ? 1.5 : 2.5, this.viewport.scale * this.spacing * 0.33),
+      Math.max(
+        this.opts.table.size > 20_000 ? 1.5 : 2.5,
+        this.viewport.scale * this.spacing * 0.33,
+      ),
     );
   }
 

@@ -252,14 +252,15 @@ const screen: ScreenFactory = ({ app, signal }) => {
   const energyTimer = setInterval(() => void refreshEnergy(), ENERGY_EVERY_MS);
   signal.addEventListener('abort', () => clearInterval(energyTimer));
 
+  // Totals walk every lamp: like the map's live paint, four times a second is enough.
   const panel = frameScheduler(() => {
     renderTotals();
     renderAlarms();
     if (map.hoveredIndex >= 0) renderTip(map.hoveredIndex);
-  });
+  }, 250);
   signal.addEventListener('abort', () => panel.cancel());
   app.live.changed.subscribe(() => {
-    map.invalidate();
+    map.invalidateLive();
     panel.request();
   }, signal);
   // permissions arrive with the socket's hello: the acknowledge buttons depend on them
