@@ -46,7 +46,7 @@ async function api<T>(path: string): Promise<T> {
 beforeAll(async () => {
   const lab = startProcess(process.execPath, ['--import', 'tsx', 'services/lab/main.ts'], {
     cwd: ROOT,
-    env: labEnv(dir, { BROKER_METRICS_TOKEN: TOKEN }),
+    env: labEnv(dir, { BROKER_METRICS_TOKEN: TOKEN, GATEWAY_METRICS_TOKEN: TOKEN }),
   });
   started.push(lab);
   const metricsOf = async (service: string) =>
@@ -58,6 +58,9 @@ beforeAll(async () => {
   const targets: Record<string, string> = {
     'gadelys-broker': await metricsOf('broker'),
     'gadelys-processor': await metricsOf('processor'),
+    'gadelys-gateway': new URL(
+      (await lab.waitFor(/OpenAPI\s+(http:\/\/\S+)/, 'the gateway address'))[1]!,
+    ).host,
   };
 
   // The shipped configuration, with the lab's addresses and a fast scrape.
