@@ -142,6 +142,30 @@ test('a command to lamps picked with a box reaches the simulated lamps and their
     },
     { timeoutMs: 20_000, intervalMs: 500 },
   );
+  // a lasso around three other lamps picks those
+  await page.click('text=Clear selection');
+  await page.click('label[for=pick-mode-lasso]');
+  const canvas = (await page.locator('canvas.map-lamps').boundingBox())!;
+  const pts = await page.evaluate(() =>
+    ['DOLL-0006', 'DOLL-0008'].map((id) => window.__gadelys!.map!.pointOf(id)!),
+  );
+  const [a, b] = pts as [{ x: number; y: number }, { x: number; y: number }];
+  const pad = 8;
+  const ring = [
+    [Math.min(a.x, b.x) - pad, Math.min(a.y, b.y) - pad],
+    [Math.max(a.x, b.x) + pad, Math.min(a.y, b.y) - pad],
+    [Math.max(a.x, b.x) + pad, Math.max(a.y, b.y) + pad],
+    [Math.min(a.x, b.x) - pad, Math.max(a.y, b.y) + pad],
+  ];
+  await page.mouse.move(canvas.x + ring[0]![0]!, canvas.y + ring[0]![1]!);
+  await page.mouse.down();
+  for (const [x, y] of [...ring.slice(1), ring[0]!]) {
+    await page.mouse.move(canvas.x + x!, canvas.y + y!, { steps: 5 });
+  }
+  await page.mouse.up();
+  const lassoed = (await page.textContent('#selection-list'))!.split(', ');
+  expect(lassoed).toEqual(expect.arrayContaining(['DOLL-0006', 'DOLL-0007', 'DOLL-0008']));
+  expect(lassoed).not.toContain('DOLL-0003');
   await screenshot(page, 'commands');
   await expectAccessible(page, 'commands');
   expect(errors, errors.join('\n')).toEqual([]);
