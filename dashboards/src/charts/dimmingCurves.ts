@@ -15,6 +15,10 @@ const PALETTE = [
   '#00838f',
   '#5d4037',
   '#d81b60',
+  '#3949ab',
+  '#827717',
+  '#455a64',
+  '#e65100',
 ];
 
 export function modelChart(
