@@ -87,3 +87,14 @@ test('a value that is not a number is refused where it is', () => {
     'line 3.level.1: expected a number or null',
   );
 });
+
+test('route power is unknown, not zero, before any lamp has reported', () => {
+  const d = new ReplayDecoder();
+  for (const l of [
+    lines[0]!,
+    lines[1]!,
+    '{"type":"frame","t":0,"level":[null,null],"power":[null,null],"state":{}}',
+  ])
+    d.push(l);
+  expect(d.data.routePower).toEqual([Number.NaN]);
+});

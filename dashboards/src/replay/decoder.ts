@@ -20,7 +20,7 @@ export interface ReplayData {
   level: Float32Array[];
   power: Float32Array[];
   state: Uint8Array[];
-  /** The sum of every lamp's power per frame, W. */
+  /** The sum of every lamp's power per frame, W (NaN before any lamp has reported). */
   routePower: number[];
   done: boolean;
 }
@@ -139,20 +139,23 @@ export class ReplayDecoder {
       this.state[i] = s === 'online' ? ONLINE : OFFLINE;
     }
     let sum = 0;
+    let known = 0;
     for (let i = 0; i < n; i++) {
       const l = level[i];
       const p = power[i];
       if (l !== null && l !== undefined) this.level[i] = l;
       if (p !== null && p !== undefined) this.power[i] = p;
       const w = this.power[i]!;
-      if (!Number.isNaN(w) && this.state[i] !== OFFLINE) sum += w;
+      if (Number.isNaN(w)) continue;
+      known += 1;
+      if (this.state[i] !== OFFLINE) sum += w;
     }
     const d = this.data;
     d.t.push(v.t);
     d.level.push(this.level.slice());
     d.power.push(this.power.slice());
     d.state.push(this.state.slice());
-    d.routePower.push(sum);
+    d.routePower.push(known > 0 ? sum : Number.NaN);
   }
 }
 

@@ -42,6 +42,8 @@ export function replayStep(windowMs: number, lamps: number): number {
   return Math.max(MIN_STEP_MS, Math.ceil(need / MIN_STEP_MS) * MIN_STEP_MS);
 }
 
+const kW = (watts: readonly number[]) => watts.map((w) => (Number.isNaN(w) ? null : w / 1000));
+
 const clockOf = (ms: number) => {
   const p = localParts(ms);
   const two = (n: number) => String(n).padStart(2, '0');
@@ -240,7 +242,7 @@ const screen: ScreenFactory = ({ app, route, signal }) => {
         split.push(value);
         const d = decoder.data;
         if (d.t.length > 0) {
-          chart.setData([d.t, d.routePower.map((w) => w / 1000)], [w.from, w.to]);
+          chart.setData([d.t, kW(d.routePower)], [w.from, w.to]);
           if (first) {
             first = false;
             play.disabled = false;
@@ -251,7 +253,7 @@ const screen: ScreenFactory = ({ app, route, signal }) => {
       }
       split.end();
       const d = decoder.data;
-      chart.setData([d.t, d.routePower.map((x) => x / 1000)], [w.from, w.to]);
+      chart.setData([d.t, kW(d.routePower)], [w.from, w.to]);
       const any = d.level.some((frame) => frame.some((v) => !Number.isNaN(v)));
       section.dataset.state = any ? 'ready' : 'empty';
       setText(
