@@ -21,14 +21,14 @@ import { composedEnergy, composedHistory, NO_ROLLUPS } from '../shared/storage/r
 import { startInfluxd, type TestInfluxd } from '../test/helpers/influxd.ts';
 import type { BenchResult } from './result.ts';
 
-const HOURS = Number(process.env.BENCH_HISTORY_HOURS ?? 3);
+const HOURS = Number(process.env.BENCH_HISTORY_HOURS ?? 2);
 /** The first set of queries runs after this much raw data. */
 const FIRST_HOURS = Number(process.env.BENCH_HISTORY_FIRST_HOURS ?? 1);
-const HOURLY_DAYS = Number(process.env.BENCH_HISTORY_HOURLY_DAYS ?? 400);
-const MINUTE_DAYS = Number(process.env.BENCH_HISTORY_MINUTE_DAYS ?? 3);
+const HOURLY_DAYS = Number(process.env.BENCH_HISTORY_HOURLY_DAYS ?? 100);
+const MINUTE_DAYS = Number(process.env.BENCH_HISTORY_MINUTE_DAYS ?? 1);
 /** The "week at 1 minute" query: as many days of minutes as there are (10,000 buckets at most). */
 const WEEK_DAYS = Math.min(6, MINUTE_DAYS);
-const RUNS = Number(process.env.BENCH_HISTORY_RUNS ?? 20);
+const RUNS = Number(process.env.BENCH_HISTORY_RUNS ?? 10);
 const STORES = (process.env.BENCH_HISTORY_STORES ?? 'duckdb,influxdb').split(',');
 const BATCH = 5_000;
 const MIN = 60_000;
@@ -314,9 +314,12 @@ async function benchStore(
         q[`${name} @${hours}h`] = { rollups: r };
         metrics[`${kind} ${name} @${hours}h p50/p95 ms`] =
           `${r.p50.toFixed(1)} / ${r.p95.toFixed(1)}`;
+        // As it goes: a run cut short still leaves its figures.
+        progress(`${name} @${hours}h p50/p95 ${r.p50.toFixed(1)} / ${r.p95.toFixed(1)} ms`);
         if (raw && hours === HOURS) {
           const b = await timed(raw, Math.max(3, Math.floor(RUNS / 4)));
           metrics[`${kind} ${name} @${hours}h raw only p50 ms`] = b.p50.toFixed(1);
+          progress(`${name} @${hours}h raw only p50 ${b.p50.toFixed(1)} ms`);
           ratios[`${kind} ${name}: rollups p50 / raw p50`] = r.p50 / b.p50;
         }
       }
