@@ -254,7 +254,8 @@ test('a replay of a past night plays on the map at 60x and the map changes', asy
   await expectAccessible(page, 'replay');
   expect(errors, errors.join('\n')).toEqual([]);
   await page.close();
-});
+  // 20 s of playing at 60x, after the stream: room on a loaded machine
+}, 120_000);
 
 test('a vendor sees only their own lamps, in the page and in every response it receives', async () => {
   const all = await lab.api<{ lamps: { id: string; vendorId: string }[] }>(
@@ -435,7 +436,8 @@ test('every screen fits 768 px without sideways scrolling and passes axe there',
   }
   expect(errors, errors.join('\n')).toEqual([]);
   await page.close();
-});
+  // seven screens, each loaded and checked: room on a loaded machine
+}, 120_000);
 
 test('a command can be sent with the keyboard alone', async () => {
   const { page, errors } = await signedIn('operator', '#/commands');
