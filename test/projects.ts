@@ -6,6 +6,7 @@
  * caught the first time it runs. See test/README.md.
  */
 export const INTEGRATION_TESTS = [
+  'test/cluster/*.test.ts',
   'test/broker/authFlood.test.ts',
   'test/broker/broker.test.ts',
   'test/broker/hardening.test.ts',

@@ -50,6 +50,10 @@ export const BROKER_DEFAULTS = {
   addressLimitsExempt: '127.0.0.1,::1,::ffff:127.0.0.1',
   /** Cap on each map keyed by what clients send (addresses, usernames): see docs/broker.md. */
   trackedEntries: 100_000,
+  /** aedes' own heartbeat for one node (nobody listens). */
+  heartbeatMs: 60_000,
+  /** In a cluster a node silent for 3 beats is dead and its clients' wills fire on the others. */
+  clusterHeartbeatMs: 5_000,
 } as const;
 
 /** Broker environment; every variable is listed in .env.example. */
@@ -126,6 +130,15 @@ export const BrokerEnv = z.object({
   /** Accept passwords derived from LAB_SECRET (lab and simulator). Set false in production. */
   BROKER_ACCEPT_DERIVED: env.bool(true),
   LAB_SECRET: env.optionalString(),
+  /**
+   * redis://host:port[/db]: run as one node of a cluster sharing messages, sessions, retained
+   * messages and wills through this Redis (docs/cluster.md). Unset: one node, in memory.
+   */
+  BROKER_CLUSTER_REDIS_URL: env.optionalUrl(),
+  /** This node's id in the cluster, stable across restarts (its wills are kept under it); default <hostname>-<pid>. */
+  BROKER_CLUSTER_NODE_ID: env.optionalString(),
+  /** How often a cluster node says it is alive, ms; a node silent for 3 beats is dead. */
+  BROKER_CLUSTER_HEARTBEAT_MS: env.int(BROKER_DEFAULTS.clusterHeartbeatMs, 100, 600_000),
   /** The usernames each service role logs in with; the services read the same variables. */
   ...ServiceUsernameEnvShape,
   /** Service-account passwords; when unset, derived from LAB_SECRET (if derivation is on). */

@@ -2,7 +2,7 @@ import { unwatchFile, watchFile } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { Aedes, type AedesOptions } from 'aedes';
+import { Aedes, type AedesOptions, type Client } from 'aedes';
 import { serviceUsernames, usernameProblems } from '../../shared/auth/serviceAccounts.ts';
 import { ConfigError } from '../../shared/config.ts';
 import type { Logger } from '../../shared/log.ts';
@@ -49,13 +49,19 @@ export interface RunningBroker extends RunningService {
   stats(): BrokerStats;
   /** Prometheus text, as /metrics serves it. */
   metrics(): Promise<string>;
-  /** Re-read BROKER_CREDENTIALS_PATH now (it is also watched). */
+  /** This node's id when it runs in a cluster (BROKER_CLUSTER_REDIS_URL). */
+  readonly nodeId?: string;
+  /** Re-read BROKER_CREDENTIALS_PATH now (it is also watched); revoked devices are disconnected. */
   reloadCredentials(): void;
   /** Entries per structure keyed by what clients send (docs/broker.md: all are bounded). */
   tracked(): Record<string, number>;
 }
 
 const CREDENTIALS_POLL_MS = 2_000;
+
+/** aedes' own map of the clients connected to this node by client id (untyped in its .d.ts). */
+const connectedById = (aedes: Aedes) =>
+  (aedes as unknown as { clients: Record<string, Client | undefined> }).clients;
 
 const isLoopback = (host: string) =>
   host === 'localhost' || host === '::1' || /^(::ffff:)?127\./.test(host);
@@ -108,13 +114,27 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
     );
   }
 
+  // Loaded only when asked for: a single node runs no Redis code (docs/cluster.md).
+  const cluster = config.BROKER_CLUSTER_REDIS_URL
+    ? (await import('./cluster.ts')).wireCluster({
+        redisUrl: config.BROKER_CLUSTER_REDIS_URL,
+        nodeId: config.BROKER_CLUSTER_NODE_ID,
+        heartbeatMs: config.BROKER_CLUSTER_HEARTBEAT_MS,
+      })
+    : undefined;
   const aedes = await Aedes.createBroker({
+    heartbeatInterval: BROKER_DEFAULTS.heartbeatMs,
+    ...cluster?.aedesOptions,
     ...deps.aedesOptions,
     concurrency: config.BROKER_CONCURRENCY,
     connectTimeout: config.BROKER_CONNECT_TIMEOUT_MS,
     drainTimeout: config.BROKER_DRAIN_TIMEOUT_MS,
-    heartbeatInterval: 60_000,
   });
+  /** aedes.close() ends the emitter; the cluster's persistence connection is ours to end. */
+  const closeAedes = async () => {
+    await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    await cluster?.close();
+  };
 
   const sockets = new Map<Socket, Transport>();
   /** The remote address of each accepted stream, for per-address login throttling. */
@@ -169,6 +189,8 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
       openSocketBytes: { read, written },
     };
   });
+  // Each node's /metrics says which node it is; Prometheus sums them (docs/cluster.md).
+  if (cluster) metrics.registry.setDefaultLabels({ node: cluster.nodeId });
   policy = installPolicy(aedes, {
     authenticate: createAuthenticator({
       directory,
@@ -253,7 +275,7 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
   try {
     listeners = await openListeners(config, accept);
   } catch (err) {
-    await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    await closeAedes();
     throw err;
   }
   const { port, tlsPort, wsPort, wsTls } = listeners;
@@ -278,15 +300,27 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
     metricsPort = await listen(status, config.BROKER_METRICS_PORT, config.BROKER_METRICS_HOST);
   } catch (err) {
     await listeners.close();
-    await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    await closeAedes();
     throw err;
   }
 
+  // A revocation also ends the device's open connection here: in a cluster every node watches
+  // the file, so the lamp is cut wherever it is and refused wherever it reconnects.
+  const applyCredentials = () => {
+    reloadCredentials();
+    for (const [id, entry] of Object.entries(credentials.devices)) {
+      if (!entry.revokedAt) continue;
+      const client = connectedById(aedes)[id];
+      if (!client) continue;
+      log.warn({ deviceId: id }, 'credentials revoked: disconnecting the device');
+      client.close();
+    }
+  };
   if (credentialsPath)
     watchFile(
       credentialsPath,
       { interval: CREDENTIALS_POLL_MS, persistent: false },
-      reloadCredentials,
+      applyCredentials,
     );
 
   const url = `mqtt://${host}:${port}`;
@@ -299,10 +333,10 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
   const stop = () => {
     stopped ??= (async () => {
       stopping = true;
-      if (credentialsPath) unwatchFile(credentialsPath, reloadCredentials);
+      if (credentialsPath) unwatchFile(credentialsPath, applyCredentials);
       // Stop accepting, then let aedes close every session (wills of lost clients still fire).
       const closing = listeners.close();
-      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      await closeAedes();
       for (const socket of sockets.keys()) socket.destroy();
       await closing;
       await closeServer(status);
@@ -329,7 +363,8 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
     ],
     stats: metrics.stats,
     metrics: () => metrics.registry.metrics(),
-    reloadCredentials,
+    reloadCredentials: applyCredentials,
+    ...(cluster ? { nodeId: cluster.nodeId } : {}),
     tracked: () => ({
       ...(policy?.tracked() ?? {}),
       addressLimits: addressLimits.size,

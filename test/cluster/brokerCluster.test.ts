@@ -1,0 +1,152 @@
+/**
+ * Two broker nodes on one real redis-server (docs/cluster.md): node A is a child process this test
+ * SIGKILLs, node B runs in this process. Messages, retained status, persistent QoS1 sessions,
+ * wills and revocations must cross from one node to the other.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emptyCredentials, revoke, writeCredentials } from '../../services/broker/credentials.ts';
+import { deriveDevicePassword } from '../../shared/auth/deviceCredentials.ts';
+import { type LampStatus, topics } from '../../shared/contract/index.ts';
+import { collect } from '../broker/support.ts';
+import type { TestBroker } from '../helpers/broker.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { startRedis, type TestRedis } from '../helpers/redis.ts';
+import { type ChildNode, startChildNode, startNode } from './nodes.ts';
+
+const labSecret = randomBytes(16).toString('hex');
+const dir = mkdtempSync(join(tmpdir(), 'gadelys-cluster-'));
+const credentialsPath = join(dir, 'credentials.json');
+let redis: TestRedis;
+let a: ChildNode;
+let b: TestBroker;
+const clients: mqtt.MqttClient[] = [];
+
+beforeAll(async () => {
+  writeCredentials(credentialsPath, emptyCredentials());
+  redis = await startRedis();
+  const env = { BROKER_CREDENTIALS_PATH: credentialsPath };
+  [a, b] = await Promise.all([
+    startChildNode(redis.url, 'node-a', labSecret, env),
+    startNode(redis.url, 'node-b', { labSecret, env }),
+  ]);
+}, 60_000);
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.endAsync(true)));
+  await a?.kill();
+  await b?.stop();
+  await redis?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const connect = async (url: string, id: string, extra: mqtt.IClientOptions = {}) => {
+  const c = await mqtt.connectAsync(url, {
+    ...b.credentialsFor(id),
+    reconnectPeriod: 0,
+    protocolVersion: 4,
+    ...extra,
+  });
+  clients.push(c);
+  return c;
+};
+const lampPassword = (id: string) => deriveDevicePassword(labSecret, id);
+const status = (lampId: string, state: LampStatus['state']): LampStatus => ({
+  lampId,
+  state,
+  ts: Date.now(),
+});
+const command = (n: number) => JSON.stringify({ commandId: `cmd-${n}`, dim: 40 });
+
+describe('a broker cluster of two nodes on Redis', () => {
+  it('delivers a command published on node B to a lamp on node A', async () => {
+    const lamp = await connect(a.url, 'DOLL-0001');
+    await lamp.subscribeAsync(topics.command('DOLL-0001'), { qos: 1 });
+    const got = collect(lamp);
+    const gateway = await connect(b.url, 'gateway');
+    // The subscription reaches node B through Redis a moment after the SUBACK.
+    await eventually('the command across nodes', async () => {
+      await gateway.publishAsync(topics.command('DOLL-0001'), command(1), { qos: 1 });
+      return got.length > 0;
+    });
+    expect(got[0]).toMatchObject({ topic: topics.command('DOLL-0001'), payload: command(1) });
+    // Each node's metrics say which node they are from.
+    expect(await b.broker.metrics()).toMatch(/gadelys_broker_clients\{node="node-b"\} \d+/);
+  });
+
+  it('shows a status retained on node A to a subscriber on node B', async () => {
+    const lamp = await connect(a.url, 'DOLL-0002');
+    const online = JSON.stringify(status('DOLL-0002', 'online'));
+    await lamp.publishAsync(topics.status('DOLL-0002'), online, { qos: 1, retain: true });
+    const processor = await connect(b.url, 'processor');
+    const got = collect(processor);
+    await processor.subscribeAsync(topics.status('DOLL-0002'), { qos: 1 });
+    await eventually('the retained status on node B', () => got.length > 0);
+    expect(got[0]).toMatchObject({ payload: online, retain: true });
+  });
+
+  it('cuts a revoked lamp on the node it is on and refuses it on every node', async () => {
+    const lamp = await connect(a.url, 'DOLL-0003');
+    const closed = new Promise<void>((resolve) => lamp.once('close', () => resolve()));
+    writeCredentials(credentialsPath, revoke(emptyCredentials(), 'DOLL-0003'));
+    await closed; // node A polls the file every 2 s and drops the open connection
+    for (const url of [a.url, b.url]) {
+      await eventually(`node ${url} refusing the revoked lamp`, async () => {
+        try {
+          const c = await mqtt.connectAsync(url, {
+            clientId: 'DOLL-0003',
+            username: 'DOLL-0003',
+            password: lampPassword('DOLL-0003'),
+            reconnectPeriod: 0,
+            protocolVersion: 4,
+          });
+          await c.endAsync(true);
+          return false;
+        } catch (err) {
+          return (err as { code?: number }).code === 4;
+        }
+      });
+    }
+  });
+
+  it("resumes a QoS1 session and fires a lamp's will on node B after node A is killed", async () => {
+    const sessionLamp = 'DOLL-0004';
+    const willLamp = 'DOLL-0005';
+    const lamp = await connect(a.url, sessionLamp, { clean: false });
+    await lamp.subscribeAsync(topics.command(sessionLamp), { qos: 1 });
+    await connect(a.url, willLamp, {
+      will: {
+        topic: topics.status(willLamp),
+        payload: Buffer.from(JSON.stringify(status(willLamp, 'offline'))),
+        qos: 1,
+        retain: true,
+      },
+    });
+    const watcher = await connect(b.url, 'processor');
+    const statuses = collect(watcher);
+    await watcher.subscribeAsync(topics.status(willLamp), { qos: 1 });
+    const gateway = await connect(b.url, 'gateway');
+
+    await a.kill();
+    // Sent while the lamp has no connection anywhere: Redis keeps it in the lamp's session.
+    await gateway.publishAsync(topics.command(sessionLamp), command(2), { qos: 1 });
+
+    const again = await mqtt.connectAsync(b.url, {
+      ...b.credentialsFor(sessionLamp),
+      clean: false,
+      reconnectPeriod: 0,
+      protocolVersion: 4,
+    });
+    clients.push(again);
+    const got = collect(again);
+    await eventually('the queued command on node B', () => got.length > 0);
+    expect(got[0]).toMatchObject({ topic: topics.command(sessionLamp), payload: command(2) });
+    // Node B sees node A's heartbeat stop and publishes the wills A held.
+    await eventually('the will of a lamp lost with node A', () =>
+      statuses.some((m) => JSON.parse(m.payload).state === 'offline'),
+    );
+  });
+});
