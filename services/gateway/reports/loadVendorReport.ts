@@ -8,7 +8,7 @@ import type { Registry, Vendor } from '../../../shared/registry/index.ts';
 import type { Store } from '../../../shared/storage/port.ts';
 import { QUERY_LIMITS } from '../../../shared/storage/queries.ts';
 import { nightWindow } from '../http/query.ts';
-import { type LampBuckets, REPORT_BUCKET_MS, readBuckets } from './buckets.ts';
+import { type BucketField, type LampBuckets, REPORT_BUCKET_MS, readBuckets } from './buckets.ts';
 import { responseTimesByLamp } from './commandResponse.ts';
 import { firstReportOf } from './figures.ts';
 import { nightOf, nightWindows } from './nights.ts';
@@ -54,7 +54,19 @@ export async function loadVendorReport(
   const asked = nightWindows(q.night, q.nights, now);
   const from = asked[0]?.from ?? nightWindow(q.night ?? nightOf(now)).from;
   const to = asked.at(-1)?.to ?? from + 1;
-  const buckets = await readBuckets(store, { vendorId: vendor.id }, from, to);
+  const models = registry.models.filter((m) => m.vendorId === vendor.id);
+  // The 10-minute read is the report's cost: only the fields some model of the vendor needs
+  // per bucket; the counters come from 12-hour buckets (the hourly rollups).
+  const fields: BucketField[] = ['targetLevel', 'actualLevel', 'activePower'];
+  if (models.some((m) => m.constantLightOutput)) fields.push('operatingHours');
+  if (models.some((m) => m.sensors.includes('illuminance'))) fields.push('illuminance');
+  const filter = { vendorId: vendor.id };
+  const buckets = await readBuckets(store, filter, from, to, { fields });
+  const usageBuckets = await readBuckets(store, filter, from, to, {
+    bucketMs: 12 * 3_600_000,
+    fields: ['operatingHours', 'switchOnCounter'],
+    stats: ['min', 'max'],
+  });
   // The default report shows the nights that have data (a new lab: the night so far).
   const nights = asked.filter((w) => hasData(buckets, w));
   const nightEnergy: ReportInputs['nightEnergy'] = [];
@@ -68,18 +80,19 @@ export async function loadVendorReport(
   const [events, acks] = await Promise.all([store.events(window), store.acks(window)]);
   const rtts = responseTimesByLamp(acks);
   const firstReport = firstReportOf(buckets);
-  const models: ModelReport[] = [];
-  for (const model of registry.models.filter((m) => m.vendorId === vendor.id)) {
+  const reports: ModelReport[] = [];
+  for (const model of models) {
     const lampIds = registry.lampsOfModel(model.id).map((l) => l.id);
     if (lampIds.length === 0) continue;
     const own = new Set(lampIds);
-    models.push(
+    reports.push(
       buildModelReport({
         model,
         lampIds,
         nights,
         nightEnergy,
         buckets,
+        usageBuckets,
         firstReport,
         now,
         failures: events.filter((e) => own.has(e.lampId) && e.active && FAILURE_EVENTS.has(e.type)),
@@ -96,6 +109,6 @@ export async function loadVendorReport(
     nightsReported: nights.map((n) => n.night),
     bucketMs: REPORT_BUCKET_MS,
     generatedAt: now,
-    models,
+    models: reports,
   };
 }

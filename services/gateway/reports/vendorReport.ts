@@ -68,6 +68,8 @@ export interface ReportInputs {
   nightEnergy: { night: string; byLamp: Map<string, number> }[];
   /** 10-minute buckets of (at least) the model's lamps over the report's window. */
   buckets: LampBuckets;
+  /** Buckets with the counters (operating hours, switch-ons) of the window; `buckets` when absent. */
+  usageBuckets?: LampBuckets;
   /** When the lamps the report is about first reported in the window (availability's start). */
   firstReport: number | undefined;
   now: number;
@@ -141,7 +143,7 @@ export function buildModelReport(i: ReportInputs): ModelReport {
     i.firstReport,
     i.now,
   );
-  const use = usage(i.buckets, own);
+  const use = usage(i.usageBuckets ?? i.buckets, own);
   const rates = failureRates(i.failures, use.operatingHours);
   const sorted = [...i.rtts].sort((a, b) => a - b);
   return {
