@@ -3,6 +3,7 @@
  * that parse with the shared ReplayLine schema; vendors get only their own lamps.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { tagsOf } from '../../services/processor/ingest.ts';
 import type { StoredStatus, StoredTelemetry } from '../../shared/storage/port.ts';
 import { ReplayLine } from '../../shared/storage/replay.ts';
 import { type Harness, startHarness, VENDOR_A } from './harness.ts';
@@ -18,13 +19,7 @@ beforeAll(async () => {
   const points: StoredTelemetry[] = [];
   const status: StoredStatus[] = [];
   for (const lampId of lamps) {
-    const lamp = registry.lamp(lampId)!;
-    const tags = {
-      lampId,
-      segmentId: lamp.segmentId,
-      modelId: lamp.modelId,
-      vendorId: registry.vendorOf(lampId)!.id,
-    };
+    const tags = tagsOf(registry, lampId)!;
     status.push({ ...tags, ts: T0 - 1, state: 'online' });
     // one reading every 5 s for 10 minutes; level = minute, power = reading number
     for (let i = 0; i < 120; i++)

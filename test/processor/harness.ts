@@ -2,6 +2,7 @@
  * Shared pieces of the processor's end-to-end tests: config for a test run, a publisher that
  * waits for every PUBACK, and reading generators with distinct timestamps.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import type { Telemetry } from '../../shared/contract/telemetry.ts';
 import { topics } from '../../shared/contract/topics.ts';
 import type { Registry } from '../../shared/registry/index.ts';
 import type { TestBroker } from '../helpers/broker.ts';
+import { eventually } from '../helpers/eventually.ts';
 
 export function processorEnv(
   broker: { url: string; labSecret?: string },
@@ -97,4 +99,40 @@ export function batchMessages(
     });
   }
   return out;
+}
+
+/**
+ * The processor as its own process (`services/processor/main.ts`) with this env; resolves once
+ * it printed its banner. Children go into `children`, for the test to SIGKILL what is left.
+ */
+export async function spawnProcessor(
+  env: Record<string, string>,
+  children: ChildProcess[],
+): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'services/processor/main.ts'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let out = '';
+  const keep = (d: Buffer) => {
+    out += d.toString();
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  await eventually(
+    "the processor's banner or its exit",
+    () => out.includes('gadelys processor') || child.exitCode !== null,
+    { timeoutMs: 30_000, detail: () => out },
+  );
+  if (child.exitCode !== null) throw new Error(`processor did not start: ${out}`);
+  return child;
+}
+
+/** Resolves with the exit code once the process has ended (null: by a signal). */
+export function exitOf(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
+    else child.once('exit', (code) => resolve(code));
+  });
 }

@@ -4,12 +4,13 @@
  * rollups a computation over the unique readings gives, the last-state of every lamp, and a
  * rollup state readers can trust.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { tagsOf } from '../../services/processor/ingest.ts';
 import type { Telemetry } from '../../shared/contract/telemetry.ts';
 import { createDuckdbStore } from '../../shared/storage/duckdb/duckdbStore.ts';
 import { createInfluxStore } from '../../shared/storage/influxdb/influxStore.ts';
@@ -18,7 +19,14 @@ import { startTestBroker, type TestBroker } from '../helpers/broker.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { startInfluxd, type TestInfluxd } from '../helpers/influxd.ts';
 import { expectedRollups, expectSameRollups, storedRollups } from '../storage/rollupContract.ts';
-import { connect, processorEnv, publishAll, telemetryMessage } from './harness.ts';
+import {
+  connect,
+  exitOf,
+  processorEnv,
+  publishAll,
+  spawnProcessor,
+  telemetryMessage,
+} from './harness.ts';
 
 const MIN = 60_000;
 const HOUR = 3_600_000;
@@ -101,31 +109,7 @@ describe.each(backends)('rollups across a processor kill (%s)', (_, makeBackend)
     if (env?.SPOOL_DIR) rmSync(env.SPOOL_DIR, { recursive: true, force: true });
   });
 
-  const launch = async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'services/processor/main.ts'], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(child);
-    let out = '';
-    const keep = (d: Buffer) => {
-      out += d.toString();
-    };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    await eventually(
-      "the processor's banner or its exit",
-      () => out.includes('gadelys processor') || child.exitCode !== null,
-      { timeoutMs: 30_000, detail: () => out },
-    );
-    if (child.exitCode !== null) throw new Error(`processor did not start: ${out}`);
-    return child;
-  };
-  const exited = (child: ChildProcess) =>
-    new Promise<number | null>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
-      else child.once('exit', (code) => resolve(code));
-    });
+  const launch = () => spawnProcessor(env, children);
   /** The processor noted in rollups.json that the store took telemetry up to `ts`. */
   const storedUpTo = (ts: number) =>
     eventually(
@@ -152,7 +136,7 @@ describe.each(backends)('rollups across a processor kill (%s)', (_, makeBackend)
     await send(readings(range(0, 35 * 6).filter((k) => k !== late)));
     await storedUpTo(t0 + (35 * 6 - 1) * STEP);
     first.kill('SIGKILL');
-    await exited(first);
+    await exitOf(first);
 
     // While it is away: duplicates of minutes 10-14, the late reading, the rest of the route.
     await send(readings(range(10 * 6, 15 * 6)));
@@ -162,13 +146,11 @@ describe.each(backends)('rollups across a processor kill (%s)', (_, makeBackend)
     await send(readings(range(60 * 6, 62 * 6))); // and duplicates again, across the hour
     await storedUpTo(t0 + (STEPS - 1) * STEP);
     second.kill('SIGTERM');
-    expect(await exited(second)).toBe(0);
+    expect(await exitOf(second)).toBe(0);
 
     const unique: StoredTelemetry[] = readings(range(0, STEPS)).map((r) => ({
       ...r,
-      segmentId: broker.registry.lamp(r.lampId)!.segmentId,
-      vendorId: broker.registry.vendorOf(r.lampId)!.id,
-      modelId: broker.registry.lamp(r.lampId)!.modelId,
+      ...tagsOf(broker.registry, r.lampId)!,
     }));
     const store = await backend.open();
     try {

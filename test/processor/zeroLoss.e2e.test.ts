@@ -3,7 +3,7 @@
  * restarted mid-stream, and the processor itself SIGKILLed and restarted mid-stream. Every
  * reading must be stored exactly once, with its own values.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import type { MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -18,10 +18,12 @@ import {
   baseTime,
   batchMessages,
   connect,
+  exitOf,
   processorConfig,
   processorEnv,
   publishAll,
   reading,
+  spawnProcessor,
   telemetryMessage,
 } from './harness.ts';
 
@@ -151,32 +153,9 @@ describe('zero loss (our broker, influxd 1.6)', () => {
     // interval): everything it acknowledges is only in its journal when it is killed.
     const holdBack = { PROCESSOR_FLUSH_INTERVAL_MS: '60000', PROCESSOR_BATCH_SIZE: '50000' };
     const children: ChildProcess[] = [];
-    const launch = async (over: Record<string, string> = {}) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'services/processor/main.ts'], {
-        env: { ...process.env, ...env, ...over },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      children.push(child);
-      let out = '';
-      child.stdout?.on('data', (d: Buffer) => {
-        out += d.toString();
-      });
-      child.stderr?.on('data', (d: Buffer) => {
-        out += d.toString();
-      });
-      await eventually(
-        "the processor's banner or its exit",
-        () => out.includes('gadelys processor') || child.exitCode !== null,
-        { timeoutMs: 20_000, detail: () => out },
-      );
-      if (child.exitCode !== null) throw new Error(`processor did not start: ${out}`);
-      return child;
-    };
-    const exited = (child: ChildProcess) =>
-      new Promise<number | null>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
-        else child.once('exit', (code) => resolve(code));
-      });
+    const launch = (over: Record<string, string> = {}) =>
+      spawnProcessor({ ...env, ...over }, children);
+    const exited = exitOf;
     try {
       const t0 = baseTime();
       let expected = 0;

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { LiveView } from '../../services/gateway/live/LiveView.ts';
 import { seedFromStore } from '../../services/gateway/live/seed.ts';
+import { tagsOf } from '../../services/processor/ingest.ts';
 import { silentLogger } from '../../shared/log.ts';
 import { loadRegistry } from '../../shared/registry/index.ts';
 import { createDuckdbStore } from '../../shared/storage/duckdb/duckdbStore.ts';
@@ -14,13 +15,7 @@ import { newestReadings } from '../../shared/storage/storedRows.ts';
 
 const registry = loadRegistry();
 const lampId = registry.lamps[0]!.id;
-const lamp = registry.lamp(lampId)!;
-const tags = {
-  lampId,
-  segmentId: lamp.segmentId,
-  modelId: lamp.modelId,
-  vendorId: registry.vendorOf(lampId)!.id,
-};
+const tags = tagsOf(registry, lampId)!;
 const T = Date.UTC(2026, 10, 22, 20, 0, 0);
 const at = (i: number, actualLevel: number): StoredTelemetry => ({
   ...tags,
