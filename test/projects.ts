@@ -6,7 +6,8 @@
  * caught the first time it runs. See test/README.md.
  */
 export const INTEGRATION_TESTS = [
-  'test/cluster/*.test.ts',
+  'test/cluster/brokerCluster.test.ts',
+  'test/cluster/partitioned.test.ts',
   'test/broker/authFlood.test.ts',
   'test/broker/broker.test.ts',
   'test/broker/hardening.test.ts',

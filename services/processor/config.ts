@@ -3,6 +3,7 @@ import { ServiceUsernameEnvShape } from '../../shared/auth/serviceAccounts.ts';
 import { InventoryEnvShape } from '../../shared/bootstrap/inventory.ts';
 import { env, loadConfig } from '../../shared/config.ts';
 import { StoreEnvShape } from '../../shared/storage/config.ts';
+import { parsePartition, parsePlan } from './partition.ts';
 
 /** Named defaults (every variable is listed in .env.example). */
 export const PROCESSOR_DEFAULTS = {
@@ -55,6 +56,17 @@ export const PROCESSOR_DEFAULTS = {
 
 const D = PROCESSOR_DEFAULTS;
 
+/** An optional partition variable, rejected at load with the parser's reason. */
+const partitionSpec = (parse: (text: string) => unknown) =>
+  env.optionalString().superRefine((value, ctx) => {
+    if (value === undefined) return;
+    try {
+      parse(value);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    }
+  });
+
 export const ProcessorEnv = z.object({
   MQTT_URL: env.url(D.mqttUrl),
   PROCESSOR_MQTT_USERNAME: ServiceUsernameEnvShape.PROCESSOR_MQTT_USERNAME,
@@ -63,6 +75,14 @@ export const ProcessorEnv = z.object({
   PROCESSOR_CLIENT_ID: env.string(D.clientId),
   /** Subscribe through `$share/<group>/` (Mosquitto 2, EMQX; not aedes) to share the stream. */
   PROCESSOR_SHARE_GROUP: env.optionalString(),
+  /**
+   * Share the stream on any broker (aedes included): this processor takes the lamps of partition
+   * `i/n` of the segments (stable hash of the segment id) or of `segments:<id>,<id>` only. Each
+   * processor needs its own PROCESSOR_CLIENT_ID (docs/cluster.md).
+   */
+  PROCESSOR_PARTITION: partitionSpec(parsePartition),
+  /** Every partition of the deployment, `;`-separated: checked at start to cover each lamp once. */
+  PROCESSOR_PARTITION_PLAN: partitionSpec(parsePlan),
   LAB_SECRET: env.optionalString(),
   /** The inventory: INVENTORY_PATH, else one uploaded through the gateway, else the shipped route. */
   ...InventoryEnvShape,

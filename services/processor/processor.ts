@@ -18,6 +18,7 @@ import { type AlarmEngine, createAlarmEngine } from './alarms/alarmEngine.ts';
 import { PROCESSOR_DEFAULTS, type ProcessorConfig, retentionOf } from './config.ts';
 import { decodeJournaled, ingest } from './ingest.ts';
 import { createProcessorMetrics, type ProcessorMetrics } from './metrics.ts';
+import { setUpPartition } from './partition.ts';
 import { RollupMaintainer } from './rollup/RollupMaintainer.ts';
 import { StoreWriter } from './StoreWriter.ts';
 import { Journal, type JournalEntry } from './spool/Journal.ts';
@@ -66,6 +67,8 @@ export const PROCESSOR_FILTERS = [
 
 /** Dead letters published per second at most; the rest are only counted. */
 const DEAD_LETTERS_PER_SECOND = 100;
+/** Filters per SUBSCRIBE packet when a partition subscribes to its lamps' topics one by one. */
+const SUBSCRIBE_CHUNK = 500;
 const ALARM_TICK_MS = 5_000;
 const STOP_DRAIN_MS = 10_000;
 const NO_RECORDS: unknown[] = [];
@@ -86,7 +89,23 @@ export async function startProcessor(
   config: ProcessorConfig,
   deps: ProcessorDeps,
 ): Promise<RunningProcessor> {
-  const { registry, log } = deps;
+  const { log } = deps;
+  // A partition (PROCESSOR_PARTITION) sees only its segments' lamps: it subscribes to their
+  // topics and judges their alarms; the start fails if the partition plan leaves a gap.
+  const partition = config.PROCESSOR_PARTITION
+    ? setUpPartition(deps.registry, config.PROCESSOR_PARTITION, config.PROCESSOR_PARTITION_PLAN)
+    : undefined;
+  if (partition)
+    log.info(
+      {
+        partition: config.PROCESSOR_PARTITION,
+        segments: partition.segmentIds.length,
+        lamps: partition.registry.lamps.length,
+        planChecked: Boolean(config.PROCESSOR_PARTITION_PLAN),
+      },
+      'processing one partition of the lamps',
+    );
+  const registry = partition?.registry ?? deps.registry;
   const now = deps.now ?? Date.now;
   // A store that is down at start must not stop ingest: journal now, store when it is back
   // (the one start-up policy, shared/bootstrap/store.ts).
@@ -280,27 +299,45 @@ export async function startProcessor(
     };
     setTimeout(check, 1);
   };
-  const subscriptions = Object.fromEntries(
-    PROCESSOR_FILTERS.map((f) => [
-      config.PROCESSOR_SHARE_GROUP ? sharedFilter(config.PROCESSOR_SHARE_GROUP, f) : f,
-      { qos: 1 as const },
-    ]),
-  );
+  const wanted: readonly string[] = partition?.topics ?? PROCESSOR_FILTERS;
+  // A partition's exact topics go in SUBSCRIBE packets of SUBSCRIBE_CHUNK filters each: 15,000
+  // lamps' topics in one packet would pass any broker's packet size limit.
+  const subscriptionChunks: Record<string, { qos: 1 }>[] = [];
+  for (let i = 0; i < wanted.length; i += SUBSCRIBE_CHUNK)
+    subscriptionChunks.push(
+      Object.fromEntries(
+        wanted
+          .slice(i, i + SUBSCRIBE_CHUNK)
+          .map((f) => [
+            config.PROCESSOR_SHARE_GROUP ? sharedFilter(config.PROCESSOR_SHARE_GROUP, f) : f,
+            { qos: 1 as const },
+          ]),
+      ),
+    );
   // Subscribed once the broker granted every filter. A session the broker kept (sessionPresent)
   // holds the subscriptions, unless the SUBSCRIBE never completed (the link dropped first):
   // Mosquitto then keeps a session without them, and every later CONNACK says present.
   let subscribed = false;
-  const subscribe = () =>
-    client?.subscribe(subscriptions, (err, granted) => {
-      if (err) {
-        log.error({ err: err.message }, 'subscribe failed; trying again on the next connect');
-        return;
-      }
-      // 0x80: refused, e.g. a `$share/` filter on a broker without shared subscriptions (aedes).
-      const refused = (granted ?? []).filter((g) => g.qos === 128).map((g) => g.topic);
-      if (refused.length > 0) log.error({ refused }, 'the broker refused subscriptions');
-      else subscribed = true;
-    });
+  const subscribe = () => {
+    let pending = subscriptionChunks.length;
+    let failed = false;
+    for (const chunk of subscriptionChunks)
+      client?.subscribe(chunk, (err, granted) => {
+        if (err) {
+          if (!failed)
+            log.error({ err: err.message }, 'subscribe failed; trying again on the next connect');
+          failed = true;
+          return;
+        }
+        // 0x80: refused, e.g. a `$share/` filter on a broker without shared subscriptions (aedes).
+        const refused = (granted ?? []).filter((g) => g.qos === 128).map((g) => g.topic);
+        if (refused.length > 0) {
+          failed = true;
+          log.error({ refused: refused.slice(0, 10) }, 'the broker refused subscriptions');
+        }
+        if (--pending === 0 && !failed) subscribed = true;
+      });
+  };
   client.on('connect', (connack) => {
     log.info({ sessionPresent: connack.sessionPresent }, 'connected to the broker');
     if (!connack.sessionPresent || !subscribed) subscribe();
