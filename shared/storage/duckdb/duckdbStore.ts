@@ -114,11 +114,29 @@ function toStoreError(err: unknown, what: string): StoreError {
   return new StoreError(`${what}: ${message}`, retryableDuckdbError(message), { cause: err });
 }
 
-/** Convert DuckDB's JS values (BIGINT arrives as bigint) to plain numbers, dropping nulls. */
-function plain(row: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(row)) out[k] = typeof v === 'bigint' ? Number(v) : v;
-  return compact(out);
+/**
+ * Rows of a result as plain objects: BIGINT/HUGEINT (bigint) as numbers, nulls left out. Built
+ * from the result's columns: DuckDB's own row objects cost ~4 us a row (a replay of every lamp
+ * reads 200,000), this ~1 us.
+ */
+function rowsOf(reader: {
+  columnNames(): string[];
+  getColumns(): readonly (readonly unknown[])[];
+}): Record<string, unknown>[] {
+  const names = reader.columnNames();
+  const cols = reader.getColumns();
+  const n = cols[0]?.length ?? 0;
+  const out: Record<string, unknown>[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const row: Record<string, unknown> = {};
+    for (let j = 0; j < names.length; j++) {
+      const v = (cols[j] as readonly unknown[])[i];
+      if (v === null || v === undefined) continue;
+      row[names[j] as string] = typeof v === 'bigint' ? Number(v) : v;
+    }
+    out[i] = row;
+  }
+  return out;
 }
 
 export async function createDuckdbStore(opts: DuckdbStoreOptions): Promise<Store> {
@@ -184,8 +202,7 @@ export async function createDuckdbStore(opts: DuckdbStoreOptions): Promise<Store
   const read = (sql: string, params: (string | number | bigint)[]) =>
     serial(async () => {
       try {
-        const reader = await conn.runAndReadAll(sql, params);
-        return reader.getRowObjectsJS().map((r) => plain(r as Record<string, unknown>));
+        return rowsOf(await conn.runAndReadAll(sql, params));
       } catch (err) {
         throw toStoreError(err, 'DuckDB query');
       }
