@@ -60,7 +60,7 @@ describe('coverage of a plan', () => {
   ] as const)('%s', (_name, plan, want) => {
     const problems = coverageProblems(registry, parsePlan(plan));
     expect(problems).toHaveLength(want.length);
-    want.forEach((re, i) => expect(problems[i]).toMatch(re));
+    for (const [i, re] of want.entries()) expect(problems[i]).toMatch(re);
   });
 
   it('gives every segment to exactly one hash partition, the same on every start', () => {

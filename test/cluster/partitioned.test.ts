@@ -13,6 +13,7 @@ import { silentLogger } from '../../shared/log.ts';
 import { startTestBroker, type TestBroker } from '../helpers/broker.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { influxQuery, startInfluxd, type TestInfluxd } from '../helpers/influxd.ts';
+import { telemetryTaken } from '../helpers/processorMetrics.ts';
 import {
   connect,
   processorConfig,
@@ -57,13 +58,6 @@ afterAll(async () => {
   for (const e of envs) rmSync(e.SPOOL_DIR!, { recursive: true, force: true });
 });
 
-async function taken(p: RunningProcessor): Promise<number> {
-  const text = await (await fetch(`${p.metricsUrl}/metrics`)).text();
-  return Number(
-    /^gadelys_processor_messages_total\{kind="telemetry"\} (\d+)/m.exec(text)?.[1] ?? 0,
-  );
-}
-
 it('stores every reading exactly once across three partitions and raises one segment alarm', async () => {
   const { registry } = broker;
   const watcher = await mqtt.connectAsync(broker.url, {
@@ -90,14 +84,14 @@ it('stores every reading exactly once across three partitions and raises one seg
 
   await eventually('every reading taken', async () => {
     let sum = 0;
-    for (const p of processors) sum += await taken(p);
+    for (const p of processors) sum += await telemetryTaken(p);
     return sum >= messages.length;
   });
   // Each processor took exactly its own segments' readings: none twice, none lost.
   for (let i = 0; i < PARTITIONS; i++) {
     const own = new Set(segmentsOf({ kind: 'hash', index: i + 1, count: PARTITIONS }, registry));
     const lamps = registry.lamps.filter((l) => own.has(l.segmentId)).length;
-    expect(await taken(processors[i]!)).toBe(lamps * READINGS_PER_LAMP);
+    expect(await telemetryTaken(processors[i]!)).toBe(lamps * READINGS_PER_LAMP);
   }
   for (const p of processors) expect(await p.drained(10_000)).toBe(true);
   const rows = await influxQuery(

@@ -11,6 +11,7 @@ import { loadRegistry } from '../../shared/registry/index.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { influxQuery, startInfluxd, type TestInfluxd } from '../helpers/influxd.ts';
 import { type RunningMosquitto, startMosquitto } from '../helpers/mosquitto.ts';
+import { telemetryTaken } from '../helpers/processorMetrics.ts';
 import { baseTime, processorConfig, processorEnv, reading, telemetryMessage } from './harness.ts';
 
 const registry = loadRegistry();
@@ -42,13 +43,6 @@ afterAll(async () => {
   for (const e of envs) rmSync(e.SPOOL_DIR!, { recursive: true, force: true });
 });
 
-async function taken(p: RunningProcessor): Promise<number> {
-  const text = await (await fetch(`${p.metricsUrl}/metrics`)).text();
-  return Number(
-    /^gadelys_processor_messages_total\{kind="telemetry"\} (\d+)/m.exec(text)?.[1] ?? 0,
-  );
-}
-
 it('splits a stream between two processors of a share group, storing each reading once', async () => {
   const publisher = await mqtt.connectAsync(mosquitto.url, { protocolVersion: 4 });
   const t0 = baseTime();
@@ -60,9 +54,11 @@ it('splits a stream between two processors of a share group, storing each readin
   await publisher.endAsync();
   await eventually(
     'every message taken by the two processors',
-    async () => (await taken(processors[0]!)) + (await taken(processors[1]!)) >= messages.length,
+    async () =>
+      (await telemetryTaken(processors[0]!)) + (await telemetryTaken(processors[1]!)) >=
+      messages.length,
   );
-  const [a, b] = [await taken(processors[0]!), await taken(processors[1]!)];
+  const [a, b] = [await telemetryTaken(processors[0]!), await telemetryTaken(processors[1]!)];
   expect(a + b).toBe(messages.length);
   expect(a).toBeGreaterThan(0);
   expect(b).toBeGreaterThan(0);
