@@ -33,6 +33,7 @@ export const INTEGRATION_TESTS = [
   'test/gateway/reports*.test.ts',
   'test/gateway/restart.test.ts',
   'test/gateway/restTable.test.ts',
+  'test/gateway/storeTimeout.test.ts',
   'test/gateway/roleMatrix.test.ts',
   'test/gateway/trustProxy.test.ts',
   'test/gateway/websocket.test.ts',

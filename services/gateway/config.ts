@@ -29,6 +29,8 @@ export const GATEWAY_DEFAULTS = {
   tokensPerUser: 50,
   tokensPerMinute: 10,
   commandsPerMinute: 60,
+  /** How long one store read may take before the request answers 503. */
+  storeTimeoutMs: 10_000,
   /** Lifetime of a login session token. */
   sessionTtlMs: 12 * 3_600_000,
 } as const;
@@ -109,6 +111,8 @@ export const GatewayEnv = z.object({
    * callers only, so opening the gateway to the street does not open its metrics.
    */
   GATEWAY_METRICS_TOKEN: env.optionalString(),
+  /** A store read that takes longer fails with 503 (a hung InfluxDB must not hang requests). */
+  GATEWAY_STORE_TIMEOUT_MS: env.int(GATEWAY_DEFAULTS.storeTimeoutMs, 100, 600_000),
   /** Proxies whose X-Forwarded-For names the client (login limit, audit); none by default. */
   GATEWAY_TRUST_PROXY: TrustProxy,
   /** audit.jsonl is renamed to audit-<time>.jsonl before it grows past this many MB; never deleted. */

@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import { StoreError, StoreQueryError } from '../../shared/storage/port.ts';
+import { StoreTimeoutError } from '../../shared/storage/readTimeout.ts';
 
 /** Each code and the HTTP status it maps to (the WebSocket's error frames carry the same). */
 export const ERROR_STATUS = {
@@ -75,6 +76,8 @@ export function asGatewayError(err: unknown): GatewayError | undefined {
     return new GatewayError('invalid', `invalid query: ${err.message}`, [
       { path: err.path, message: err.message },
     ]);
+  if (err instanceof StoreTimeoutError)
+    return new GatewayError('unavailable', `storage unavailable: ${err.message}; try again`);
   if (err instanceof StoreError)
     return new GatewayError('unavailable', 'storage unavailable, try again');
   return undefined;

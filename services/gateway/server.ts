@@ -6,6 +6,7 @@ import type { Logger } from '../../shared/log.ts';
 import type { Registry } from '../../shared/registry/index.ts';
 import type { RunningService } from '../../shared/service.ts';
 import type { Store } from '../../shared/storage/port.ts';
+import { withReadTimeout } from '../../shared/storage/readTimeout.ts';
 import { createApp } from './app.ts';
 import { AuditLog } from './audit/AuditLog.ts';
 import { AccountLockout } from './auth/lockout.ts';
@@ -156,7 +157,7 @@ export async function startGateway(
     tokensPerUser: config.GATEWAY_TOKENS_PER_USER,
   };
   if (deps.store) {
-    ctx.store = deps.store;
+    ctx.store = withReadTimeout(deps.store, config.GATEWAY_STORE_TIMEOUT_MS);
     await seedFromStore(deps.store, live, now(), log);
     restoreAcknowledgements(live, audit);
   }

@@ -23,6 +23,8 @@ export interface TestInfluxd {
   /** Start it again on the same port and data dir; resolves when /ping answers. */
   restart(): Promise<void>;
   readonly running: boolean;
+  /** Send the server a signal (SIGSTOP / SIGCONT: a store that hangs, then comes back). */
+  signal(sig: NodeJS.Signals): void;
 }
 
 function config(dir: string, httpPort: number, rpcPort: number): string {
@@ -117,6 +119,9 @@ export async function startInfluxd(opts: { database?: string } = {}): Promise<Te
       return child !== undefined && child.exitCode === null && child.signalCode === null;
     },
     kill,
+    signal: (sig) => {
+      child?.kill(sig);
+    },
     restart: async () => {
       await kill();
       await launch();
