@@ -13,6 +13,7 @@ import { FLAG, type LiveTable, ONLINE } from '../live/LiveTable.ts';
 import { legend } from '../map/legend.ts';
 import { MapView } from '../map/MapView.ts';
 import { registerMapHook } from '../testHook.ts';
+import { lampValueRows } from '../ui/lampValues.ts';
 
 const FAULT_BITS =
   FLAG.lampFailure | FLAG.supplyLoss | FLAG.dayBurning | FLAG.commsLost | FLAG.powerDeviation;
@@ -51,16 +52,7 @@ function stat(label: string, id: string): { tile: HTMLElement; value: HTMLElemen
 function tooltipRows(table: LiveTable, i: number): HTMLElement[] {
   const r = table.row(i);
   const flags = FLAG_LABEL.filter(([bit]) => r.flags & bit).map(([, label]) => label);
-  const rows: [string, string][] = [
-    ['Status', r.status],
-    ['Level', `${fmt(r.level, 0, '%')} (target ${fmt(r.target, 0, '%')})`],
-    ['Power', fmt(r.power, 1, 'W')],
-    ['Voltage', fmt(r.voltage, 1, 'V')],
-    ['Current', fmt(r.current, 3, 'A')],
-    ['Light', fmt(r.lux, 1, 'lx')],
-    ['Energy', fmt(r.energy, 2, 'kWh')],
-    ['Reading', timeOf(r.ts)],
-  ];
+  const rows = lampValueRows(r, timeOf);
   return [
     el('strong', { class: 'tip-title' }, r.lampId),
     el('span', { class: 'tip-sub' }, `${r.segmentId} · ${r.vendorId} · ${r.modelId}`),
