@@ -142,20 +142,26 @@ test('CSV cells cannot carry spreadsheet formulas', () => {
   expect(safeCsvCell('a,b')).toBe('"a,b"');
 });
 
-test('the dashboard route serves only its own files, as JavaScript without types', async () => {
+test('the dashboard route serves only the files its build produced, as bundled JavaScript', async () => {
   for (const path of [
     '/dashboard/..%2Fpackage.json',
     '/dashboard/%2e%2e%2f.env.example',
     '/dashboard/nope.ts',
+    '/dashboard/src/main.ts',
     '/dashboard/.env',
+    '/dashboard/assets/..%2F..%2Fpackage.json',
+    '/dashboard/assets/main.ts',
   ]) {
     const r = await fetch(`${h.base}${path}`);
     expect(r.status, path).toBe(404);
+    expect(await r.text()).not.toContain('"name": "gadelys"');
   }
-  const js = await fetch(`${h.base}/dashboard/app.ts`);
-  expect(js.headers.get('content-type')).toMatch(/^text\/javascript/);
+  const page = await (await fetch(`${h.base}/dashboard/`)).text();
+  const script = /src="(\/dashboard\/assets\/[^"]+\.js)"/.exec(page)?.[1];
+  expect(script, page).toBeDefined();
+  const js = await fetch(`${h.base}${script}`);
+  expect(js.headers.get('content-type')).toMatch(/^text\/javascript|^application\/javascript/);
   const text = await js.text();
-  expect(text).toContain("from './view.ts'");
   expect(text).not.toMatch(/import type|: Promise<void>/);
   expect(js.headers.get('content-security-policy')).toContain("default-src 'self'");
 });
