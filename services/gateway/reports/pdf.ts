@@ -9,20 +9,14 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { CHROMIUM_ARGS } from '../../../shared/chromium.ts';
 
 const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
+  ...CHROMIUM_ARGS,
   '--disable-extensions',
   '--no-pdf-header-footer',
   '--run-all-compositor-stages-before-draw',
 ];
-
 export const PDF_TIMEOUT_MS = 60_000;
 
 let queue: Promise<unknown> = Promise.resolve();
