@@ -1,12 +1,14 @@
 /**
  * Every lamp the principal may see, as typed arrays indexed by the lamp's position in the
- * registry answer (`/api/lamps`): positions, ids, and the latest live values. Typed arrays keep
+ * registry answer (`/api/lamps/columns`): positions, ids, and the latest live values. Typed arrays keep
  * 100,000 lamps in a few MB and let the map draw without touching an object per lamp.
  * Missing values are NaN.
  */
+import type { LampColumnsResponse } from '../../../services/gateway/api.ts';
 import type { LampPost } from '../../../shared/registry/index.ts';
 
 export type RegistryLamp = LampPost & { vendorId: string };
+export type RegistryColumns = Omit<LampColumnsResponse, 'ok' | 'count'>;
 
 /** Status codes, in the order the gateway's live frames use. */
 export const STATUS = ['unknown', 'online', 'offline'] as const;
@@ -56,46 +58,55 @@ export class LiveTable {
     return this.ids.length;
   }
 
+  /** The registry as objects (tests, small labs): the same as its columns. */
   setRegistry(lamps: readonly RegistryLamp[], approximate: boolean): void {
-    const n = lamps.length;
-    this.approximate = approximate;
-    this.ids = lamps.map((l) => l.id);
-    this.indexOf.clear();
-    for (const [i, id] of this.ids.entries()) this.indexOf.set(id, i);
-    const dict = () => {
+    const dict = (pick: (l: RegistryLamp) => string) => {
       const names: string[] = [];
       const at = new Map<string, number>();
-      return {
-        names,
-        code(name: string): number {
-          let c = at.get(name);
-          if (c === undefined) {
-            c = names.length;
-            names.push(name);
-            at.set(name, c);
-          }
-          return c;
-        },
-      };
+      const codes = lamps.map((l) => {
+        const name = pick(l);
+        let c = at.get(name);
+        if (c === undefined) {
+          c = names.length;
+          names.push(name);
+          at.set(name, c);
+        }
+        return c;
+      });
+      return { names, codes };
     };
-    const seg = dict();
-    const ven = dict();
-    const mod = dict();
-    this.lon = new Float64Array(n);
-    this.lat = new Float64Array(n);
-    this.segment = new Uint16Array(n);
-    this.vendor = new Uint16Array(n);
-    this.model = new Uint16Array(n);
-    lamps.forEach((l, i) => {
-      this.lon[i] = l.lon;
-      this.lat[i] = l.lat;
-      this.segment[i] = seg.code(l.segmentId);
-      this.vendor[i] = ven.code(l.vendorId);
-      this.model[i] = mod.code(l.modelId);
+    const seg = dict((l) => l.segmentId);
+    const ven = dict((l) => l.vendorId);
+    const mod = dict((l) => l.modelId);
+    this.setRegistryColumns({
+      approximate,
+      ids: lamps.map((l) => l.id),
+      lon: lamps.map((l) => l.lon),
+      lat: lamps.map((l) => l.lat),
+      segments: seg.names,
+      vendors: ven.names,
+      models: mod.names,
+      segment: seg.codes,
+      vendor: ven.codes,
+      model: mod.codes,
     });
-    this.segments = seg.names;
-    this.vendors = ven.names;
-    this.models = mod.names;
+  }
+
+  /** The registry as the gateway's columns (`/api/lamps/columns`): what 100,000 lamps load. */
+  setRegistryColumns(c: RegistryColumns): void {
+    const n = c.ids.length;
+    this.approximate = c.approximate;
+    this.ids = [...c.ids];
+    this.indexOf.clear();
+    for (const [i, id] of this.ids.entries()) this.indexOf.set(id, i);
+    this.lon = Float64Array.from(c.lon);
+    this.lat = Float64Array.from(c.lat);
+    this.segment = Uint16Array.from(c.segment);
+    this.vendor = Uint16Array.from(c.vendor);
+    this.model = Uint16Array.from(c.model);
+    this.segments = [...c.segments];
+    this.vendors = [...c.vendors];
+    this.models = [...c.models];
     this.status = new Uint8Array(n);
     this.statusTs = new Float64Array(n).fill(Number.NaN);
     this.flags = new Uint8Array(n);

@@ -5,13 +5,13 @@
  * the session instead.
  */
 
-import type { WsServerFrame } from '../../../services/gateway/api.ts';
+import type { LampColumnsResponse, WsServerFrame } from '../../../services/gateway/api.ts';
 import type { Permission } from '../../../services/gateway/auth/roles.ts';
 import type { Api } from '../app/api.ts';
 import { Signal } from '../app/store.ts';
 import { type ActiveAlarm, AlarmBook } from './alarms.ts';
 import { applyColumns, checkColumns, rowsOf } from './decode.ts';
-import { LiveTable, type RegistryLamp } from './LiveTable.ts';
+import { LiveTable } from './LiveTable.ts';
 
 export type Connection = 'idle' | 'connecting' | 'live' | 'offline';
 
@@ -130,8 +130,7 @@ export function createLiveState(deps: LiveDeps): LiveState {
     async start() {
       if (!stopped) return;
       stopped = false;
-      const r = await deps.api.get<{ lamps: RegistryLamp[]; approximate: boolean }>('/api/lamps');
-      table.setRegistry(r.lamps, r.approximate);
+      table.setRegistryColumns(await deps.api.get<LampColumnsResponse>('/api/lamps/columns'));
       bump();
       connect();
     },

@@ -8,6 +8,7 @@ import { compact, LampListQuery } from '../../http/query.ts';
 import { toNgsiLd } from '../../reports/fiware.ts';
 import {
   FiwareExportResponse,
+  LampColumnsResponse,
   LampResponse,
   LampsResponse,
   LiveResponse,
@@ -58,6 +59,50 @@ export const REGISTRY_OPERATIONS = [
         vendorId: state.vendorId,
       }));
       return { ok: true, approximate: ctx.registry.approximate, count: lamps.length, lamps };
+    },
+  }),
+  operation({
+    id: 'listLampColumns',
+    method: 'get',
+    path: '/api/lamps/columns',
+    summary: 'Registry lamps with filters, as columns (what a map of 100,000 lamps loads)',
+    access: 'read',
+    query: LampListQuery,
+    response: LampColumnsResponse,
+    status: 200,
+    handler: ({ ctx, principal, query }) => {
+      const lamps = visibleLamps(ctx, principal, query);
+      const dict = () => {
+        const names: string[] = [];
+        const at = new Map<string, number>();
+        const code = (name: string) => {
+          let c = at.get(name);
+          if (c === undefined) {
+            c = names.length;
+            names.push(name);
+            at.set(name, c);
+          }
+          return c;
+        };
+        return { names, code };
+      };
+      const seg = dict();
+      const ven = dict();
+      const mod = dict();
+      return {
+        ok: true,
+        approximate: ctx.registry.approximate,
+        count: lamps.length,
+        ids: lamps.map(({ lamp }) => lamp.id),
+        lon: lamps.map(({ lamp }) => lamp.lon),
+        lat: lamps.map(({ lamp }) => lamp.lat),
+        segment: lamps.map(({ lamp }) => seg.code(lamp.segmentId)),
+        vendor: lamps.map(({ state }) => ven.code(state.vendorId)),
+        model: lamps.map(({ lamp }) => mod.code(lamp.modelId)),
+        segments: seg.names,
+        vendors: ven.names,
+        models: mod.names,
+      };
     },
   }),
   operation({
