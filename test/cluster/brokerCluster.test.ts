@@ -48,6 +48,8 @@ const connect = async (url: string, id: string, extra: mqtt.IClientOptions = {})
     ...b.credentialsFor(id),
     reconnectPeriod: 0,
     protocolVersion: 4,
+    // A CONNACK that never comes fails here, named, instead of at the test's timeout.
+    connectTimeout: 10_000,
     ...extra,
   });
   clients.push(c);
@@ -81,11 +83,16 @@ describe('a broker cluster of two nodes on Redis', () => {
     const lamp = await connect(a.url, 'DOLL-0002');
     const online = JSON.stringify(status('DOLL-0002', 'online'));
     await lamp.publishAsync(topics.status('DOLL-0002'), online, { qos: 1, retain: true });
-    const processor = await connect(b.url, 'processor');
-    const got = collect(processor);
-    await processor.subscribeAsync(topics.status('DOLL-0002'), { qos: 1 });
-    await eventually('the retained status on node B', () => got.length > 0);
-    expect(got[0]).toMatchObject({ payload: online, retain: true });
+    // aedes stores the retained copy in Redis beside the PUBACK, not before it: a subscriber on
+    // B that comes too early gets the live copy only, so each try is a new subscriber.
+    await eventually('the retained status on node B', async () => {
+      const processor = await connect(b.url, 'processor');
+      const got = collect(processor);
+      await processor.subscribeAsync(topics.status('DOLL-0002'), { qos: 1 });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await processor.endAsync();
+      return got.some((m) => m.retain && m.payload === online);
+    });
   });
 
   it('cuts a revoked lamp on the node it is on and refuses it on every node', async () => {
@@ -106,7 +113,10 @@ describe('a broker cluster of two nodes on Redis', () => {
           await c.endAsync(true);
           return false;
         } catch (err) {
-          return (err as { code?: number }).code === 4;
+          // 4: refused as a wrong password would be; 5: locked out after such refusals (on a
+          // loaded machine an attempt may time out first, and each failure counts).
+          const code = (err as { code?: number }).code;
+          return code === 4 || code === 5;
         }
       });
     }
@@ -129,21 +139,37 @@ describe('a broker cluster of two nodes on Redis', () => {
     const statuses = collect(watcher);
     await watcher.subscribeAsync(topics.status(willLamp), { qos: 1 });
     const gateway = await connect(b.url, 'gateway');
+    // Node B has learnt the lamp's subscription (Redis carries it a moment after the SUBACK).
+    const live = collect(lamp);
+    await eventually('a command across nodes before the loss', async () => {
+      await gateway.publishAsync(topics.command(sessionLamp), command(0), { qos: 1 });
+      return live.length > 0;
+    });
 
     await a.kill();
     // Sent while the lamp has no connection anywhere: Redis keeps it in the lamp's session.
     await gateway.publishAsync(topics.command(sessionLamp), command(2), { qos: 1 });
 
-    const again = await mqtt.connectAsync(b.url, {
+    // Retrying as a lamp does: on a loaded machine the first CONNACK after the loss has been
+    // seen to miss a 3 s timeout (docs/cluster.md, open question).
+    const again = mqtt.connect(b.url, {
       ...b.credentialsFor(sessionLamp),
       clean: false,
-      reconnectPeriod: 0,
       protocolVersion: 4,
+      reconnectPeriod: 500,
+      connectTimeout: 3_000,
     });
     clients.push(again);
+    const errors: string[] = [];
+    again.on('error', (err) => errors.push(err.message));
     const got = collect(again);
-    await eventually('the queued command on node B', () => got.length > 0);
-    expect(got[0]).toMatchObject({ topic: topics.command(sessionLamp), payload: command(2) });
+    // Copies of command 0 the lamp had not acknowledged when its node died come first.
+    await eventually(
+      'the queued command on node B',
+      () => got.some((m) => m.payload === command(2)),
+      { timeoutMs: 15_000, detail: () => `errors: ${errors.join('; ')}` },
+    );
+    expect(got.every((m) => m.topic === topics.command(sessionLamp))).toBe(true);
     // Node B sees node A's heartbeat stop and publishes the wills A held.
     await eventually('the will of a lamp lost with node A', () =>
       statuses.some((m) => JSON.parse(m.payload).state === 'offline'),

@@ -94,12 +94,15 @@ it('stores every reading exactly once across three partitions and raises one seg
     expect(await telemetryTaken(processors[i]!)).toBe(lamps * READINGS_PER_LAMP);
   }
   for (const p of processors) expect(await p.drained(10_000)).toBe(true);
-  const rows = await influxQuery(
-    influxd.url,
-    influxd.database,
-    'SELECT count("activePower") FROM "telemetry"',
-  );
-  expect(rows[0]?.values[0]?.[1]).toBe(messages.length);
+  const stored = async () =>
+    (
+      await influxQuery(
+        influxd.url,
+        influxd.database,
+        'SELECT count("activePower") FROM "telemetry"',
+      )
+    )[0]?.values[0]?.[1];
+  await eventually('every reading stored', async () => (await stored()) === messages.length);
 
   await eventually('the segment supply-loss alarm', () =>
     alarms.some((a) => a.type === 'segmentSupplyLoss'),
