@@ -5,6 +5,7 @@
  * Missing values are NaN.
  */
 import type { LampColumnsResponse } from '../../../services/gateway/api.ts';
+import { lampColumns } from '../../../shared/registry/columns.ts';
 import type { LampPost } from '../../../shared/registry/index.ts';
 
 export type RegistryLamp = LampPost & { vendorId: string };
@@ -60,36 +61,7 @@ export class LiveTable {
 
   /** The registry as objects (tests, small labs): the same as its columns. */
   setRegistry(lamps: readonly RegistryLamp[], approximate: boolean): void {
-    const dict = (pick: (l: RegistryLamp) => string) => {
-      const names: string[] = [];
-      const at = new Map<string, number>();
-      const codes = lamps.map((l) => {
-        const name = pick(l);
-        let c = at.get(name);
-        if (c === undefined) {
-          c = names.length;
-          names.push(name);
-          at.set(name, c);
-        }
-        return c;
-      });
-      return { names, codes };
-    };
-    const seg = dict((l) => l.segmentId);
-    const ven = dict((l) => l.vendorId);
-    const mod = dict((l) => l.modelId);
-    this.setRegistryColumns({
-      approximate,
-      ids: lamps.map((l) => l.id),
-      lon: lamps.map((l) => l.lon),
-      lat: lamps.map((l) => l.lat),
-      segments: seg.names,
-      vendors: ven.names,
-      models: mod.names,
-      segment: seg.codes,
-      vendor: ven.codes,
-      model: mod.codes,
-    });
+    this.setRegistryColumns({ approximate, ...lampColumns(lamps) });
   }
 
   /** The registry as the gateway's columns (`/api/lamps/columns`): what 100,000 lamps load. */

@@ -1,6 +1,7 @@
 /** Registry and live state. Vendors see their own lamps, models and vendor entry only. */
 import { z } from 'zod';
 import { Id } from '../../../../shared/contract/index.ts';
+import { lampColumns } from '../../../../shared/registry/columns.ts';
 import { matchesFilter, scopeFilter, seesLamp, seesVendor, visibleLamp } from '../../access.ts';
 import type { Principal } from '../../auth/roles.ts';
 import type { GatewayContext } from '../../context.ts';
@@ -72,36 +73,11 @@ export const REGISTRY_OPERATIONS = [
     status: 200,
     handler: ({ ctx, principal, query }) => {
       const lamps = visibleLamps(ctx, principal, query);
-      const dict = () => {
-        const names: string[] = [];
-        const at = new Map<string, number>();
-        const code = (name: string) => {
-          let c = at.get(name);
-          if (c === undefined) {
-            c = names.length;
-            names.push(name);
-            at.set(name, c);
-          }
-          return c;
-        };
-        return { names, code };
-      };
-      const seg = dict();
-      const ven = dict();
-      const mod = dict();
       return {
         ok: true,
         approximate: ctx.registry.approximate,
         count: lamps.length,
-        ids: lamps.map(({ lamp }) => lamp.id),
-        lon: lamps.map(({ lamp }) => lamp.lon),
-        lat: lamps.map(({ lamp }) => lamp.lat),
-        segment: lamps.map(({ lamp }) => seg.code(lamp.segmentId)),
-        vendor: lamps.map(({ state }) => ven.code(state.vendorId)),
-        model: lamps.map(({ lamp }) => mod.code(lamp.modelId)),
-        segments: seg.names,
-        vendors: ven.names,
-        models: mod.names,
+        ...lampColumns(lamps.map(({ lamp, state }) => ({ ...lamp, vendorId: state.vendorId }))),
       };
     },
   }),
