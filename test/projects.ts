@@ -41,6 +41,7 @@ export const INTEGRATION_TESTS = [
   'test/lab/*.test.ts',
   'test/processor/*.e2e.test.ts',
   'test/processor/startFailure.test.ts',
+  'test/resilience/mqttInput.test.ts',
   'test/simulator/mqtt.test.ts',
   'test/storage/influxdb.test.ts',
   'test/storage/influxql.test.ts',
