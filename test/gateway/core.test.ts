@@ -107,7 +107,7 @@ describe('CommandTracker', () => {
 });
 
 describe('ClientSession', () => {
-  function setup(minIntervalMs: number, maxBufferedBytes = 1000) {
+  function setup(minIntervalMs: number, maxBufferedBytes = 1000, minFrameGapMs?: number) {
     let t = 0;
     let buffered = 0;
     const frames: string[][] = [];
@@ -116,7 +116,7 @@ describe('ClientSession', () => {
         send: (batch) => frames.push(batch.map((l) => JSON.parse(l).v)),
         bufferedAmount: () => buffered,
       },
-      { minIntervalMs, maxBufferedBytes, now: () => t },
+      { minIntervalMs, maxBufferedBytes, now: () => t, minFrameGapMs },
     );
     return {
       session,
@@ -144,6 +144,25 @@ describe('ClientSession', () => {
     session.flush();
     expect(frames.flat()).toEqual(['a1', 'b1', 'a3']);
     expect(session.stats.coalesced).toBe(1);
+  });
+
+  test('with a frame gap, a burst of readings leaves as one frame per flush', () => {
+    const { session, frames, advance } = setup(100, 1000, 50);
+    // a quiet lamp goes out at once
+    session.offer('a', lamp('a1'));
+    expect(frames).toEqual([['a1']]);
+    // a segment's batch right after: held for the next flush, not a frame per lamp
+    for (const id of ['b', 'c', 'd']) session.offer(id, lamp(`${id}1`));
+    expect(frames).toEqual([['a1']]);
+    advance(50);
+    session.flush();
+    expect(frames).toEqual([['a1'], ['b1', 'c1', 'd1']]);
+    // the gap counts from the last frame written, whether by offer or by flush
+    session.offer('e', lamp('e1'));
+    expect(frames).toHaveLength(2);
+    advance(50);
+    session.offer('f', lamp('f1'));
+    expect(frames).toEqual([['a1'], ['b1', 'c1', 'd1'], ['e1', 'f1']]);
   });
 
   test('a slow socket gets nothing until it drains, then the latest value per lamp', () => {

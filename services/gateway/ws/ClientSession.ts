@@ -18,6 +18,13 @@ export interface SessionOptions {
   now: () => number;
   /** Most lamps in one delta frame when flushing a backlog. */
   maxBatch?: number;
+  /**
+   * At most one frame per this many ms from `offer`; what arrives in between waits for the
+   * next `flush` (the server's timer). Without it a fleet reporting 10,000 readings/s went out
+   * as about 5,000 frames a second of one lamp each, and the page spent half its time in the
+   * per-message tasks. Default 0: every offer that may go out goes out at once.
+   */
+  minFrameGapMs?: number;
 }
 
 export interface SessionStats {
@@ -32,6 +39,7 @@ export class ClientSession<T> {
   private readonly lastSent = new Map<string, number>();
   /** lampId -> the latest update waiting to go out. */
   private readonly pending = new Map<string, T>();
+  private lastWriteAt = Number.NEGATIVE_INFINITY;
   readonly stats: SessionStats = { sent: 0, coalesced: 0, frames: 0 };
 
   constructor(
@@ -44,12 +52,13 @@ export class ClientSession<T> {
     const t = this.opts.now();
     const last = this.lastSent.get(lampId);
     const early = last !== undefined && t - last < this.opts.minIntervalMs;
-    if (early || this.pending.size > 0 || this.slow()) {
+    const gapOk = t - this.lastWriteAt >= (this.opts.minFrameGapMs ?? 0);
+    if (early || !gapOk || this.pending.size > 0 || this.slow()) {
       if (this.pending.has(lampId)) this.stats.coalesced += 1;
       // delete first so the map keeps arrival order of the latest values
       this.pending.delete(lampId);
       this.pending.set(lampId, update);
-      if (!early && !this.slow()) this.flush();
+      if (!early && gapOk && !this.slow()) this.flush();
       return;
     }
     this.lastSent.set(lampId, t);
@@ -92,6 +101,7 @@ export class ClientSession<T> {
   }
 
   private write(batch: T[]): void {
+    this.lastWriteAt = this.opts.now();
     this.stats.sent += batch.length;
     this.stats.frames += 1;
     this.io.send(batch);

@@ -137,6 +137,8 @@ export function attachWebSocket(server: Server, ctx: GatewayContext, opts: WsOpt
     wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, principal));
   });
 
+  const flushEveryMs = opts.flushEveryMs ?? Math.max(10, Math.min(50, opts.minIntervalMs));
+
   function send(c: Client, frame: WsServerFrame): void {
     if (c.ws.readyState !== WebSocket.OPEN) return;
     // Alarms and command updates are few; still, a client that stops reading altogether is
@@ -167,6 +169,8 @@ export function attachWebSocket(server: Server, ctx: GatewayContext, opts: WsOpt
         },
         {
           minIntervalMs: opts.minIntervalMs,
+          // one delta frame per flush at most, however many readings arrive in between
+          minFrameGapMs: flushEveryMs,
           maxBufferedBytes: opts.maxBufferedBytes,
           now: ctx.now,
         },
@@ -322,12 +326,9 @@ export function attachWebSocket(server: Server, ctx: GatewayContext, opts: WsOpt
         send(c, { type: 'command', command: commandView(c.principal, summary) });
   }
 
-  const timer = setInterval(
-    () => {
-      for (const c of clients) if (c.session.pendingCount > 0) c.session.flush();
-    },
-    opts.flushEveryMs ?? Math.max(10, Math.min(50, opts.minIntervalMs)),
-  );
+  const timer = setInterval(() => {
+    for (const c of clients) if (c.session.pendingCount > 0) c.session.flush();
+  }, flushEveryMs);
   timer.unref();
   // Pushes do not check the token (a check per delta would cost more than the delta): a sweep
   // closes sockets of revoked or expired tokens and deleted users, whether or not they send.
