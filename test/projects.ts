@@ -7,6 +7,7 @@
  */
 export const INTEGRATION_TESTS = [
   'test/cluster/brokerCluster.test.ts',
+  'test/cluster/gateways.test.ts',
   'test/cluster/partitioned.test.ts',
   'test/broker/authFlood.test.ts',
   'test/broker/broker.test.ts',
@@ -41,9 +42,12 @@ export const INTEGRATION_TESTS = [
   'test/lab/*.test.ts',
   'test/processor/*.e2e.test.ts',
   'test/processor/startFailure.test.ts',
+  'test/resilience/faults.test.ts',
+  'test/resilience/gatewayInput.test.ts',
   'test/resilience/mqttInput.test.ts',
   'test/simulator/mqtt.test.ts',
   'test/storage/influxdb.test.ts',
+  'test/storage/influxRetention.test.ts',
   'test/storage/influxql.test.ts',
 ];
 

@@ -119,6 +119,13 @@ export const GatewayEnv = z.object({
   GATEWAY_AUDIT_ROTATE_MB: env.int(AUDIT_DEFAULTS.rotateBytes / 1024 / 1024, 1, 100_000),
   /** Newest audit entries kept in memory for GET /api/audit; older ones are in the files only. */
   GATEWAY_AUDIT_MEMORY_ENTRIES: env.int(AUDIT_DEFAULTS.memoryEntries, 100, 10_000_000),
+  /**
+   * Several gateways behind a load balancer share commands, sessions, limits and the audit view
+   * through this Redis (docs/cluster.md); unset: one gateway, nothing shared, no Redis needed.
+   */
+  GATEWAY_CLUSTER_REDIS_URL: env.optionalUrl(),
+  /** This gateway's name in the cluster (audit entries name it); default gw-<hostname>-<pid>. */
+  GATEWAY_NODE_ID: env.optionalString(),
 });
 export type GatewayConfig = z.infer<typeof GatewayEnv>;
 

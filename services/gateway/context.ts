@@ -2,10 +2,10 @@ import type { Logger } from '../../shared/log.ts';
 import type { Registry } from '../../shared/registry/index.ts';
 import type { Store } from '../../shared/storage/port.ts';
 import type { AuditLog } from './audit/AuditLog.ts';
-import type { AccountLockout } from './auth/lockout.ts';
-import type { RateLimiter } from './auth/rateLimiter.ts';
+import type { Lockout } from './auth/lockout.ts';
+import type { Limiter } from './auth/rateLimiter.ts';
 import type { UserStore } from './auth/UserStore.ts';
-import type { CommandTracker } from './commands/CommandTracker.ts';
+import type { CommandBook } from './commands/CommandBook.ts';
 import type { CommandService } from './commands/commandService.ts';
 import type { LiveView } from './live/LiveView.ts';
 import type { GatewayMetrics } from './metrics.ts';
@@ -23,7 +23,8 @@ export interface GatewayContext {
   users: UserStore;
   audit: AuditLog;
   live: LiveView;
-  tracker: CommandTracker;
+  /** Commands and acks: in memory, or shared in Redis by a cluster's gateways. */
+  tracker: CommandBook;
   commands: CommandService;
   programs: ProgramStore;
   trials: TrialStore;
@@ -32,11 +33,11 @@ export interface GatewayContext {
   /** Scheduled reports and the files they made (GATEWAY_DATA_DIR/reports). */
   reports: ReportScheduler;
   store?: Store;
-  loginLimiter: RateLimiter;
+  loginLimiter: Limiter;
   /** Wrong passwords per account, whatever the address. */
-  lockout: AccountLockout;
+  lockout: Lockout;
   /** API tokens issued per user and minute, and how many one user may hold. */
-  tokenLimiter: RateLimiter;
+  tokenLimiter: Limiter;
   tokensPerUser: number;
   /** GATEWAY_DATA_DIR: users, audit, programs, an imported inventory. */
   dataDir: string;

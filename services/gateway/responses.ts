@@ -333,6 +333,8 @@ export const AuditEntry = z.object({
   lampCount: count.optional(),
   outcome: z.enum(['ok', 'partial', 'failed', 'rejected', 'pending']),
   detail: z.record(z.string(), z.unknown()).optional(),
+  /** Which gateway wrote it (GATEWAY_NODE_ID), when several share the trail. */
+  node: z.string().optional(),
 });
 export type AuditEntry = z.output<typeof AuditEntry>;
 export const AuditResponse = z.object({ ok, count, entries: z.array(AuditEntry) });

@@ -2,16 +2,19 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { segmentLookup } from '../../shared/auth/deviceRule.ts';
 import { mqttPasswordOf } from '../../shared/auth/serviceAccounts.ts';
+import type { LampCommand } from '../../shared/contract/index.ts';
 import type { Logger } from '../../shared/log.ts';
 import type { Registry } from '../../shared/registry/index.ts';
 import type { RunningService } from '../../shared/service.ts';
 import type { Store } from '../../shared/storage/port.ts';
 import { withReadTimeout } from '../../shared/storage/readTimeout.ts';
+import type { CommandSummary } from './api.ts';
 import { createApp } from './app.ts';
 import { AuditLog } from './audit/AuditLog.ts';
 import { AccountLockout } from './auth/lockout.ts';
-import { RateLimiter } from './auth/rateLimiter.ts';
+import { type Limiter, RateLimiter } from './auth/rateLimiter.ts';
 import { UserStore } from './auth/UserStore.ts';
+import { type CommandBook, LocalCommandBook } from './commands/CommandBook.ts';
 import { CommandTracker } from './commands/CommandTracker.ts';
 import { createCommandService, OUTCOME } from './commands/commandService.ts';
 import { GATEWAY_DEFAULTS, type GatewayConfig } from './config.ts';
@@ -57,11 +60,26 @@ export async function startGateway(
   const now = deps.now ?? Date.now;
   const { log, registry } = deps;
   const dataDir = config.GATEWAY_DATA_DIR;
-  const users = await UserStore.open(dataDir, { now, sessionTtlMs: GATEWAY_DEFAULTS.sessionTtlMs });
+  // Several gateways share their state in Redis; one loads no Redis code (imported only then).
+  const cluster = config.GATEWAY_CLUSTER_REDIS_URL
+    ? await import('./cluster/index.ts').then((m) =>
+        m.joinGatewayCluster(config.GATEWAY_CLUSTER_REDIS_URL!, config.GATEWAY_NODE_ID),
+      )
+    : undefined;
+  const users = await UserStore.open(dataDir, {
+    now,
+    sessionTtlMs: GATEWAY_DEFAULTS.sessionTtlMs,
+    ...(cluster ? { shared: cluster.users } : {}),
+  });
   const audit = await AuditLog.open(dataDir, now, {
     rotateBytes: config.GATEWAY_AUDIT_ROTATE_MB * 1024 * 1024,
     memoryEntries: config.GATEWAY_AUDIT_MEMORY_ENTRIES,
+    ...(cluster ? { shared: cluster.audit(config.GATEWAY_AUDIT_MEMORY_ENTRIES) } : {}),
   });
+  const limiter = (name: string, perMinute: number): Limiter =>
+    cluster
+      ? cluster.limiter(name, perMinute, perMinute, now)
+      : new RateLimiter(perMinute, perMinute, now);
   const programs = await ProgramStore.open(dataDir, () => registry.lamps.map((l) => l.id));
   const trials = await TrialStore.open(dataDir);
   const renderPdf = (html: string) =>
@@ -87,38 +105,53 @@ export async function startGateway(
   });
   let mqtt: MqttLink | undefined;
   let ws: ReturnType<typeof attachWebSocket> | undefined;
-  const tracker = new CommandTracker({
-    timeoutMs: config.GATEWAY_COMMAND_TIMEOUT_MS,
-    retries: config.GATEWAY_COMMAND_RETRIES,
-    now,
-    send: (command, lampIds) => mqtt?.send(command, lampIds),
-    onChange: (summary, done) => {
-      ws?.commandUpdate(summary);
-      if (!done) return;
-      metrics.commands.inc({ status: summary.status });
-      void audit
-        .record({
-          actor: summary.issuedBy,
-          action: 'command.completed',
-          subject: summary.commandId,
-          lampCount: summary.lampCount,
-          outcome: OUTCOME[summary.status],
-          detail: { counts: summary.counts, rttMs: summary.rttMs },
-        })
-        .catch((err: unknown) => log.error({ err }, 'audit write failed'));
-    },
-  });
+  const completed = (summary: CommandSummary) => {
+    metrics.commands.inc({ status: summary.status });
+    void audit
+      .record({
+        actor: summary.issuedBy,
+        action: 'command.completed',
+        subject: summary.commandId,
+        lampCount: summary.lampCount,
+        outcome: OUTCOME[summary.status],
+        detail: { counts: summary.counts, rttMs: summary.rttMs },
+      })
+      .catch((err: unknown) => log.error({ err }, 'audit write failed'));
+  };
+  const send = (command: LampCommand, lampIds: readonly string[]) => mqtt?.send(command, lampIds);
+  const tracker: CommandBook = cluster
+    ? await cluster.commands({
+        timeoutMs: config.GATEWAY_COMMAND_TIMEOUT_MS,
+        retries: config.GATEWAY_COMMAND_RETRIES,
+        now,
+        log,
+        send,
+        onDone: completed,
+        onUpdate: (summary) => ws?.commandUpdate(summary),
+      })
+    : new LocalCommandBook(
+        new CommandTracker({
+          timeoutMs: config.GATEWAY_COMMAND_TIMEOUT_MS,
+          retries: config.GATEWAY_COMMAND_RETRIES,
+          now,
+          send,
+          onChange: (summary, done) => {
+            ws?.commandUpdate(summary);
+            if (done) completed(summary);
+          },
+        }),
+      );
   const commands = createCommandService({
     registry,
     tracker,
     audit,
-    limiter: new RateLimiter(
-      config.GATEWAY_COMMANDS_PER_MINUTE,
-      config.GATEWAY_COMMANDS_PER_MINUTE,
-      now,
-    ),
+    limiter: limiter('commands', config.GATEWAY_COMMANDS_PER_MINUTE),
     now,
   });
+  const lockoutOptions = {
+    maxFailures: config.GATEWAY_LOGIN_LOCKOUT_FAILURES,
+    windowMs: config.GATEWAY_LOGIN_LOCKOUT_MINUTES * 60_000,
+  };
   const ctx: GatewayContext = {
     registry,
     startedAt: now(),
@@ -137,23 +170,11 @@ export async function startGateway(
     trials,
     renderPdf,
     reports,
-    loginLimiter: new RateLimiter(
-      config.GATEWAY_LOGIN_PER_MINUTE,
-      config.GATEWAY_LOGIN_PER_MINUTE,
-      now,
-    ),
-    lockout: new AccountLockout(
-      {
-        maxFailures: config.GATEWAY_LOGIN_LOCKOUT_FAILURES,
-        windowMs: config.GATEWAY_LOGIN_LOCKOUT_MINUTES * 60_000,
-      },
-      now,
-    ),
-    tokenLimiter: new RateLimiter(
-      config.GATEWAY_TOKENS_PER_MINUTE,
-      config.GATEWAY_TOKENS_PER_MINUTE,
-      now,
-    ),
+    loginLimiter: limiter('login', config.GATEWAY_LOGIN_PER_MINUTE),
+    lockout: cluster
+      ? cluster.lockout(lockoutOptions, now)
+      : new AccountLockout(lockoutOptions, now),
+    tokenLimiter: limiter('tokens', config.GATEWAY_TOKENS_PER_MINUTE),
     tokensPerUser: config.GATEWAY_TOKENS_PER_USER,
   };
   if (deps.store) {
@@ -217,7 +238,12 @@ export async function startGateway(
     );
   }
   log.info(
-    { port, mqtt: mqtt !== undefined, store: deps.store?.kind ?? null },
+    {
+      port,
+      mqtt: mqtt !== undefined,
+      store: deps.store?.kind ?? null,
+      cluster: cluster?.nodeId ?? null,
+    },
     'gateway listening',
   );
   const liveWs = ws;
@@ -245,6 +271,7 @@ export async function startGateway(
       });
       await mqtt?.close();
       await Promise.all([users.flush(), audit.flush()]);
+      await cluster?.close();
     },
   };
 }

@@ -43,6 +43,23 @@ export interface AuditEntry {
   lampCount?: number;
   outcome: 'ok' | 'partial' | 'failed' | 'rejected' | 'pending';
   detail?: Record<string, unknown>;
+  /** The gateway that wrote it, in a cluster (GATEWAY_NODE_ID). */
+  node?: string;
+}
+
+/**
+ * The cluster's audit stream (cluster/sharedAudit.ts, a Redis stream): each gateway still writes
+ * its own file (with its node id in every entry), and also appends to the stream, from which
+ * every gateway's GET /api/audit reads the entries of all.
+ */
+export interface SharedAudit {
+  readonly nodeId: string;
+  append(entry: AuditEntry): Promise<void>;
+  /** Entries after `lastId` (all the stream keeps when undefined), oldest first. */
+  since(
+    lastId: string | undefined,
+    max: number,
+  ): Promise<{ entries: AuditEntry[]; lastId?: string }>;
 }
 
 export interface AuditQuery {
@@ -64,11 +81,16 @@ export class AuditLog {
   private entries: AuditEntry[] = [];
   private writing: Promise<void> = Promise.resolve();
   private bytes = 0;
+  private lastSharedId: string | undefined;
+  private syncing: Promise<void> = Promise.resolve();
+  /** Entries that reached this gateway's file but not the shared stream. */
+  sharedFailures = 0;
 
   private constructor(
     private readonly dataDir: string,
     private readonly now: () => number,
     private readonly opts: AuditLogOptions,
+    private readonly shared: SharedAudit | undefined,
   ) {}
 
   private get path(): string {
@@ -78,10 +100,19 @@ export class AuditLog {
   static async open(
     dataDir: string,
     now: () => number = Date.now,
-    opts: Partial<AuditLogOptions> = {},
+    opts: Partial<AuditLogOptions> & { shared?: SharedAudit } = {},
   ): Promise<AuditLog> {
-    const log = new AuditLog(dataDir, now, { ...AUDIT_DEFAULTS, ...opts });
+    const { shared, ...rest } = opts;
+    const log = new AuditLog(dataDir, now, { ...AUDIT_DEFAULTS, ...rest }, shared);
     const entries = await readJsonLines<AuditEntry>(log.path);
+    if (shared) {
+      // The other gateways' entries (and this one's from before), merged with this file's.
+      const got = await shared.since(undefined, log.opts.memoryEntries);
+      log.lastSharedId = got.lastId;
+      const seen = new Set(entries.map((e) => e.id));
+      for (const e of got.entries) if (!seen.has(e.id)) entries.push(e);
+      entries.sort((a, b) => a.ts - b.ts);
+    }
     log.entries = entries.slice(-log.opts.memoryEntries);
     log.bytes = await stat(log.path).then(
       (s) => s.size,
@@ -92,6 +123,8 @@ export class AuditLog {
 
   record(entry: Omit<AuditEntry, 'id' | 'ts'>): Promise<AuditEntry> {
     const full: AuditEntry = { id: randomBytes(8).toString('hex'), ts: this.now(), ...entry };
+    if (this.shared) full.node = this.shared.nodeId;
+    const shared = this.shared;
     this.entries.push(full);
     // Trim in steps, not one shift per entry.
     if (this.entries.length > this.opts.memoryEntries * 1.25)
@@ -104,6 +137,10 @@ export class AuditLog {
         if (this.bytes > 0 && this.bytes + size > this.opts.rotateBytes) await this.rotate();
         await appendJsonLine(this.path, full);
         this.bytes += size;
+        // The file is the record; the stream is the cluster's view of it.
+        await shared?.append(full).catch(() => {
+          this.sharedFailures += 1;
+        });
       });
     return this.writing.then(() => full);
   }
@@ -115,6 +152,29 @@ export class AuditLog {
       join(this.dataDir, `audit-${stamp}-${randomBytes(3).toString('hex')}.jsonl`),
     );
     this.bytes = 0;
+  }
+
+  /** Cluster: take the other gateways' entries written since the last look (before a query). */
+  sync(): Promise<void> {
+    const shared = this.shared;
+    if (!shared) return Promise.resolve();
+    this.syncing = this.syncing
+      .catch(() => undefined)
+      .then(async () => {
+        const got = await shared.since(this.lastSharedId, this.opts.memoryEntries);
+        if (got.lastId !== undefined) this.lastSharedId = got.lastId;
+        let added = false;
+        for (const e of got.entries) {
+          if (e.node === shared.nodeId) continue;
+          this.entries.push(e);
+          added = true;
+        }
+        // Another gateway's entry may be older than this one's newest: keep the list by time.
+        if (added) this.entries.sort((a, b) => a.ts - b.ts);
+        if (this.entries.length > this.opts.memoryEntries * 1.25)
+          this.entries = this.entries.slice(-this.opts.memoryEntries);
+      });
+    return this.syncing;
   }
 
   /** Newest first, from the newest `memoryEntries` entries. */

@@ -27,9 +27,34 @@ export interface TokenRecord {
 export type PublicUser = Omit<User, 'passwordHash'>;
 export type PublicToken = Omit<TokenRecord, 'hash'>;
 
-interface State {
+export interface UserState {
   users: User[];
   tokens: TokenRecord[];
+}
+type State = UserState;
+
+/** What changed in one write: the records to put and the ones to drop. */
+export interface UserChanges {
+  users?: User[];
+  deletedUsers?: string[];
+  tokens?: TokenRecord[];
+  /** Token hashes. */
+  droppedTokens?: string[];
+}
+
+/**
+ * Where users and tokens live when several gateways share them (cluster/sharedUsers.ts, Redis):
+ * the store then writes each changed record there instead of its file, reads a token and its user
+ * from there on every authentication (a login on one gateway is valid on all, a revocation on one
+ * refuses on all at once), and reloads everything when another gateway says something changed.
+ */
+export interface SharedUsers {
+  load(): Promise<UserState>;
+  write(changes: UserChanges): Promise<void>;
+  token(hash: string): Promise<TokenRecord | undefined>;
+  user(username: string): Promise<User | undefined>;
+  /** Called when another gateway changed users or tokens. */
+  onChange(listener: () => void): void;
 }
 
 export class UserStoreError extends Error {
@@ -51,27 +76,70 @@ export class UserStore {
   private writing: Promise<void> = Promise.resolve();
   private bootstrapSecret: string | undefined;
 
+  private reloading: Promise<void> | undefined;
+
   private constructor(
     private readonly path: string,
     private readonly now: () => number,
     private readonly sessionTtlMs: number,
+    private readonly shared: SharedUsers | undefined,
   ) {}
 
   static async open(
     dataDir: string,
-    opts: { now?: () => number; sessionTtlMs: number },
+    opts: { now?: () => number; sessionTtlMs: number; shared?: SharedUsers },
   ): Promise<UserStore> {
     const store = new UserStore(
       join(dataDir, 'users.json'),
       opts.now ?? Date.now,
       opts.sessionTtlMs,
+      opts.shared,
     );
-    store.state = await readJson<State>(store.path, { users: [], tokens: [] });
-    for (const t of store.state.tokens) store.byHash.set(t.hash, t);
+    const local = await readJson<State>(store.path, { users: [], tokens: [] });
+    if (opts.shared) {
+      let state = await opts.shared.load();
+      // The first gateway of a new cluster brings the users it had on its own.
+      if (state.users.length === 0 && local.users.length > 0) {
+        await opts.shared.write({ users: local.users, tokens: local.tokens });
+        state = await opts.shared.load();
+      }
+      store.replace(state);
+      opts.shared.onChange(() => void store.reload());
+    } else {
+      store.replace(local);
+    }
     if (!store.state.users.some((u) => u.role === 'admin')) {
       store.bootstrapSecret = newSecret('boot');
     }
     return store;
+  }
+
+  private replace(state: State): void {
+    this.state = state;
+    this.byHash.clear();
+    for (const t of state.tokens) this.byHash.set(t.hash, t);
+  }
+
+  /** Shared: read everything again (another gateway changed something). */
+  private reload(): Promise<void> {
+    const shared = this.shared;
+    if (!shared) return Promise.resolve();
+    this.reloading ??= shared
+      .load()
+      .then((state) => this.replace(state))
+      .catch(() => undefined)
+      .finally(() => {
+        this.reloading = undefined;
+      });
+    return this.reloading;
+  }
+
+  /** Shared: take one user's record (or its absence) from the shared state. */
+  private async refreshUser(username: string): Promise<void> {
+    if (!this.shared) return;
+    const user = await this.shared.user(username);
+    this.state.users = this.state.users.filter((u) => u.username !== username);
+    if (user) this.state.users.push(user);
   }
 
   /** The one-time secret that creates the first admin; undefined once an admin exists. */
@@ -81,6 +149,14 @@ export class UserStore {
 
   async bootstrap(secret: string, username: string, password: string): Promise<PublicUser> {
     if (!this.bootstrapSecret) throw new UserStoreError('bootstrapped', 'an admin already exists');
+    if (this.shared) {
+      // Another gateway's secret may have made the admin already.
+      await this.reload();
+      if (this.state.users.some((u) => u.role === 'admin')) {
+        this.bootstrapSecret = undefined;
+        throw new UserStoreError('bootstrapped', 'an admin already exists');
+      }
+    }
     const a = Buffer.from(secret);
     const b = Buffer.from(this.bootstrapSecret);
     if (a.length !== b.length || !a.equals(b))
@@ -99,6 +175,7 @@ export class UserStore {
     role: Role;
     vendorId?: string;
   }): Promise<PublicUser> {
+    await this.refreshUser(input.username);
     const exists = () => this.state.users.some((u) => u.username === input.username);
     if (exists()) throw new UserStoreError('exists', `user ${input.username} exists`);
     const passwordHash = await hashPassword(input.password);
@@ -112,17 +189,23 @@ export class UserStore {
     };
     if (input.vendorId !== undefined) user.vendorId = input.vendorId;
     this.state.users.push(user);
-    await this.save();
+    await this.save({ users: [user] });
     return publicUser(user);
   }
 
   async deleteUser(username: string): Promise<void> {
+    await this.reload();
     const before = this.state.users.length;
     this.state.users = this.state.users.filter((u) => u.username !== username);
     if (this.state.users.length === before)
       throw new UserStoreError('not_found', `no user ${username}`);
-    for (const t of this.state.tokens) if (t.username === username) t.revokedAt ??= this.now();
-    await this.save();
+    const revoked: TokenRecord[] = [];
+    for (const t of this.state.tokens) {
+      if (t.username !== username) continue;
+      t.revokedAt ??= this.now();
+      revoked.push(t);
+    }
+    await this.save({ deletedUsers: [username], tokens: revoked });
   }
 
   /** Check a password and open a session; undefined on any failure (no hint which part failed). */
@@ -130,6 +213,7 @@ export class UserStore {
     username: string,
     password: string,
   ): Promise<{ token: string; expiresAt: number } | undefined> {
+    await this.refreshUser(username);
     const user = this.state.users.find((u) => u.username === username);
     // Hash anyway when the user is unknown so timing does not reveal which usernames exist.
     const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
@@ -144,6 +228,7 @@ export class UserStore {
     name: string,
     expiresAt?: number,
   ): Promise<{ token: string; record: PublicToken }> {
+    await this.refreshUser(username);
     if (!this.state.users.some((u) => u.username === username))
       throw new UserStoreError('not_found', `no user ${username}`);
     return this.issue(username, 'api', name, expiresAt);
@@ -156,10 +241,14 @@ export class UserStore {
   }
 
   async revokeToken(id: string): Promise<PublicToken> {
-    const t = this.state.tokens.find((x) => x.id === id);
+    let t = this.state.tokens.find((x) => x.id === id);
+    if (!t && this.shared) {
+      await this.reload();
+      t = this.state.tokens.find((x) => x.id === id);
+    }
     if (!t) throw new UserStoreError('not_found', `no token ${id}`);
     t.revokedAt ??= this.now();
-    await this.save();
+    await this.save({ tokens: [t] });
     return publicToken(t);
   }
 
@@ -173,6 +262,26 @@ export class UserStore {
 
   tokenOwner(id: string): string | undefined {
     return this.state.tokens.find((x) => x.id === id)?.username;
+  }
+
+  /**
+   * `authenticate`, after taking the token and its user from the shared state when there is one,
+   * so that a session opened or revoked on another gateway counts here at once.
+   */
+  async authenticateNow(token: string): Promise<Principal | undefined> {
+    if (this.shared) {
+      const hash = hashToken(token);
+      const t = await this.shared.token(hash);
+      const old = this.byHash.get(hash);
+      if (old) this.state.tokens = this.state.tokens.filter((x) => x !== old);
+      this.byHash.delete(hash);
+      if (t) {
+        this.state.tokens.push(t);
+        this.byHash.set(hash, t);
+        await this.refreshUser(t.username);
+      }
+    }
+    return this.authenticate(token);
   }
 
   /** Resolve a bearer token to a principal; undefined when unknown, revoked or expired. */
@@ -210,18 +319,28 @@ export class UserStore {
     if (expiresAt !== undefined) record.expiresAt = expiresAt;
     // Expired sessions are dropped on every issue so the file does not grow without bound.
     const t = this.now();
+    const dropped: string[] = [];
     this.state.tokens = this.state.tokens.filter((x) => {
       const dead = x.kind === 'session' && x.expiresAt !== undefined && x.expiresAt <= t;
-      if (dead) this.byHash.delete(x.hash);
+      if (dead) {
+        this.byHash.delete(x.hash);
+        dropped.push(x.hash);
+      }
       return !dead;
     });
     this.state.tokens.push(record);
     this.byHash.set(record.hash, record);
-    await this.save();
+    await this.save({ tokens: [record], droppedTokens: dropped });
     return { token, record: publicToken(record) };
   }
 
-  private save(): Promise<void> {
+  private save(changes: UserChanges): Promise<void> {
+    const shared = this.shared;
+    if (shared) {
+      // Records, not snapshots: two gateways writing at once must not undo each other's tokens.
+      this.writing = this.writing.catch(() => undefined).then(() => shared.write(changes));
+      return this.writing;
+    }
     const snapshot = JSON.parse(JSON.stringify(this.state)) as State;
     // Each write is a whole snapshot: after a failed one (reported to its caller) the next still runs.
     this.writing = this.writing

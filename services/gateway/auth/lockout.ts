@@ -11,12 +11,19 @@ export interface LockoutOptions {
   windowMs: number;
 }
 
+/** The lockout as its callers use it: this in-memory one, or one shared by a cluster's gateways. */
+export interface Lockout {
+  lockedForS(account: string): number | Promise<number>;
+  fail(account: string): void | Promise<void>;
+  succeed(account: string): void | Promise<void>;
+}
+
 export const LOCKOUT_DEFAULTS: LockoutOptions = { maxFailures: 5, windowMs: 5 * 60_000 };
 
 /** Accounts tracked at most; the oldest are forgotten first (bounded memory under a spray). */
 const MAX_ACCOUNTS = 50_000;
 
-export class AccountLockout {
+export class AccountLockout implements Lockout {
   private readonly failures = new Map<string, number[]>();
 
   constructor(

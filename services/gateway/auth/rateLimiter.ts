@@ -1,8 +1,19 @@
 /**
+ * What a caller of a limit needs: the in-memory RateLimiter below, or a bucket shared by every
+ * gateway of a cluster (services/gateway/cluster/sharedLimits.ts), which answers asynchronously.
+ */
+export interface Limiter {
+  /** Take `cost` tokens; false (and nothing taken) when the caller is over the limit. */
+  take(key: string, cost?: number): boolean | Promise<boolean>;
+  /** Seconds until `cost` tokens are available, for Retry-After. */
+  retryAfterS(key: string, cost?: number): number | Promise<number>;
+}
+
+/**
  * Token-bucket rate limiter keyed by caller (IP for logins, user for commands). Pure: the clock
  * is injected. Buckets are dropped once full again, so memory follows the active callers.
  */
-export class RateLimiter {
+export class RateLimiter implements Limiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   private readonly refillPerMs: number;
 

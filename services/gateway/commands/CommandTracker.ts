@@ -185,19 +185,23 @@ export function percentile(sorted: readonly number[], p: number): number | null 
   return sorted[i]!;
 }
 
+/** A command's status from its lamps' counts (n lamps). */
+export function statusOf(counts: CommandSummary['counts'], n: number): CommandSummary['status'] {
+  return counts.pending > 0
+    ? 'pending'
+    : counts.acked === n
+      ? 'acked'
+      : counts.rejected === n
+        ? 'rejected'
+        : counts.timedOut === n
+          ? 'timedOut'
+          : 'partial';
+}
+
 function summarize(t: Tracked): CommandSummary {
   const { counts } = t;
   const n = t.lamps.size;
-  const status: CommandSummary['status'] =
-    counts.pending > 0
-      ? 'pending'
-      : counts.acked === n
-        ? 'acked'
-        : counts.rejected === n
-          ? 'rejected'
-          : counts.timedOut === n
-            ? 'timedOut'
-            : 'partial';
+  const status = statusOf(counts, n);
   const sorted = [...t.rtts].sort((a, b) => a - b);
   const s: CommandSummary = {
     commandId: t.command.commandId,

@@ -4,16 +4,16 @@ import type { Registry } from '../../../shared/registry/index.ts';
 import { checkAccess } from '../access.ts';
 import { CommandRequest, type CommandSummary, type CommandTarget } from '../api.ts';
 import type { AuditLog } from '../audit/AuditLog.ts';
-import type { RateLimiter } from '../auth/rateLimiter.ts';
+import type { Limiter } from '../auth/rateLimiter.ts';
 import type { Principal } from '../auth/roles.ts';
 import { GatewayError, parseInput } from '../errors.ts';
-import type { CommandTracker } from './CommandTracker.ts';
+import type { CommandBook } from './CommandBook.ts';
 
 export interface CommandServiceDeps {
   registry: Registry;
-  tracker: CommandTracker;
+  tracker: CommandBook;
   audit: AuditLog;
-  limiter: RateLimiter;
+  limiter: Limiter;
   now: () => number;
 }
 
@@ -68,20 +68,20 @@ export const OUTCOME = {
 export function createCommandService(deps: CommandServiceDeps) {
   const { registry, tracker, audit, limiter, now } = deps;
 
-  function checkAllowed(p: Principal): void {
+  async function checkAllowed(p: Principal): Promise<void> {
     checkAccess(p, 'commands.send');
-    if (!limiter.take(p.username)) {
+    if (!(await limiter.take(p.username))) {
       throw new GatewayError(
         'rate_limited',
         'too many commands',
         undefined,
-        limiter.retryAfterS(p.username),
+        await limiter.retryAfterS(p.username),
       );
     }
   }
 
   async function issue(p: Principal, body: unknown): Promise<CommandSummary> {
-    checkAllowed(p);
+    await checkAllowed(p);
     const req = parseInput(CommandRequest, body, 'command');
     const lampIds = resolveTarget(registry, req.target);
     if (lampIds.length === 0) throw new GatewayError('conflict', 'the target has no lamps');
@@ -97,7 +97,7 @@ export function createCommandService(deps: CommandServiceDeps) {
         { path: 'action.expiresAt', message: 'in the past' },
       ]);
     }
-    const summary = tracker.begin(command, req.target, lampIds);
+    const summary = await tracker.begin(command, req.target, lampIds);
     await audit.record({
       actor: p.username,
       action: 'command.issued',
@@ -121,7 +121,7 @@ export function createCommandService(deps: CommandServiceDeps) {
     lampIds: string[],
     opts: { allowed?: boolean } = {},
   ) {
-    if (!opts.allowed) checkAllowed(p);
+    if (!opts.allowed) await checkAllowed(p);
     const command: LampCommand = {
       commandId: newCommandId(now()),
       issuedAt: now(),

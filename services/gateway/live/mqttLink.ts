@@ -7,7 +7,7 @@ import {
   topics,
 } from '../../../shared/contract/index.ts';
 import type { Logger } from '../../../shared/log.ts';
-import type { CommandTracker } from '../commands/CommandTracker.ts';
+import type { CommandBook } from '../commands/CommandBook.ts';
 import type { LiveView } from './LiveView.ts';
 
 export interface MqttLinkOptions {
@@ -45,7 +45,7 @@ const SUBSCRIPTIONS = [
  */
 export async function connectMqtt(
   opts: MqttLinkOptions,
-  sinks: { live: LiveView; tracker: () => CommandTracker },
+  sinks: { live: LiveView; tracker: () => CommandBook },
 ): Promise<MqttLink> {
   const client = mqtt.connect(opts.url, {
     username: opts.username,

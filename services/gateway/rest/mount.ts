@@ -20,9 +20,9 @@ export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 export const expressPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
 
 /** The caller of a request, or undefined without a valid token. */
-export function callerOf(ctx: GatewayContext, req: Request): Principal | undefined {
+export async function callerOf(ctx: GatewayContext, req: Request): Promise<Principal | undefined> {
   const token = bearerOf(req.headers.authorization);
-  return token ? ctx.users.authenticate(token) : undefined;
+  return token ? ctx.users.authenticateNow(token) : undefined;
 }
 
 const ANONYMOUS = new Proxy({} as Principal, {
@@ -38,8 +38,9 @@ const ANONYMOUS = new Proxy({} as Principal, {
  */
 export function mount(app: Express, ctx: GatewayContext, operations: readonly Operation[]): void {
   for (const op of operations) {
-    const guard: RequestHandler = (req, _res, next) => {
-      const principal = callerOf(ctx, req);
+    // Express 5 passes a rejected promise on as the request's error.
+    const guard: RequestHandler = async (req, _res, next) => {
+      const principal = await callerOf(ctx, req);
       checkAccess(principal, op.access);
       (req as Request & { principal?: Principal }).principal = principal;
       next();
@@ -85,8 +86,8 @@ export function mount(app: Express, ctx: GatewayContext, operations: readonly Op
     app[op.method](expressPath(op.path), ...route);
   }
   // Anything else under /api: 401 without a token (paths are not probed anonymously), 404 with.
-  app.use('/api', (req: Request, _res: Response, next: NextFunction) => {
-    checkAccess(callerOf(ctx, req), 'authenticated');
+  app.use('/api', async (req: Request, _res: Response, next: NextFunction) => {
+    checkAccess(await callerOf(ctx, req), 'authenticated');
     next(new GatewayError('not_found', 'not found'));
   });
 }

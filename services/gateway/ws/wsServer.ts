@@ -128,13 +128,17 @@ export function attachWebSocket(server: Server, ctx: GatewayContext, opts: WsOpt
     if (!originAllowed(req.headers.origin, req.headers.host, opts.allowedOrigins))
       return refuse(socket, 403, 'Forbidden');
     const token = tokenOf(req);
-    const principal = token ? ctx.users.authenticate(token) : undefined;
-    if (!principal) return refuse(socket, 401, 'Unauthorized');
-    let open = 0;
-    for (const c of clients) if (c.principal.username === principal.username) open++;
-    if (open >= (opts.maxSocketsPerUser ?? GATEWAY_DEFAULTS.wsMaxSocketsPerUser))
-      return refuse(socket, 429, 'Too Many Requests');
-    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, principal));
+    const accept = (principal: Principal | undefined) => {
+      if (!principal) return refuse(socket, 401, 'Unauthorized');
+      let open = 0;
+      for (const c of clients) if (c.principal.username === principal.username) open++;
+      if (open >= (opts.maxSocketsPerUser ?? GATEWAY_DEFAULTS.wsMaxSocketsPerUser))
+        return refuse(socket, 429, 'Too Many Requests');
+      wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, principal));
+    };
+    // Shared sessions (a cluster) are read from Redis; a failed read refuses like a bad token.
+    if (!token) return accept(undefined);
+    ctx.users.authenticateNow(token).then(accept, () => refuse(socket, 503, 'Service Unavailable'));
   });
 
   const flushEveryMs = opts.flushEveryMs ?? Math.max(10, Math.min(50, opts.minIntervalMs));
@@ -281,7 +285,7 @@ export function attachWebSocket(server: Server, ctx: GatewayContext, opts: WsOpt
         // Checked by the command service exactly as POST /api/commands is.
         const issued = await ctx.commands.issue(p, frame.request);
         // Acks may have arrived while the audit entry was written: send the current state.
-        const summary = ctx.tracker.get(issued.commandId) ?? issued;
+        const summary = (await ctx.tracker.get(issued.commandId)) ?? issued;
         const ack: WsServerFrame = { type: 'commandAccepted', command: summary };
         if (frame.ref !== undefined) ack.ref = frame.ref;
         return send(c, ack);

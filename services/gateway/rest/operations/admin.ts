@@ -41,7 +41,9 @@ export const ADMIN_OPERATIONS = [
     query: AuditQuery,
     response: AuditResponse,
     status: 200,
-    handler: ({ ctx, query }) => {
+    handler: async ({ ctx, query }) => {
+      // In a cluster: first the other gateways' entries since the last look.
+      await ctx.audit.sync();
       const entries = ctx.audit.query(compact(query));
       return { ok: true, count: entries.length, entries };
     },

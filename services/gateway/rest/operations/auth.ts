@@ -38,14 +38,14 @@ function mapStoreError(err: unknown): never {
   throw err;
 }
 
-function limitLogin(ctx: GatewayContext, req: Request): void {
+async function limitLogin(ctx: GatewayContext, req: Request): Promise<void> {
   const key = req.ip ?? 'unknown';
-  if (!ctx.loginLimiter.take(key)) {
+  if (!(await ctx.loginLimiter.take(key))) {
     throw new GatewayError(
       'rate_limited',
       'too many login attempts',
       undefined,
-      ctx.loginLimiter.retryAfterS(key),
+      await ctx.loginLimiter.retryAfterS(key),
     );
   }
 }
@@ -125,7 +125,7 @@ export const AUTH_OPERATIONS = [
     status: 201,
     rateLimited: true,
     handler: async ({ ctx, req, body }) => {
-      limitLogin(ctx, req);
+      await limitLogin(ctx, req);
       const user = await ctx.users
         .bootstrap(body.secret, body.username, body.password)
         .catch(mapStoreError);
@@ -149,8 +149,8 @@ export const AUTH_OPERATIONS = [
     status: 200,
     rateLimited: true,
     handler: async ({ ctx, req, body }) => {
-      limitLogin(ctx, req);
-      const lockedS = ctx.lockout.lockedForS(body.username);
+      await limitLogin(ctx, req);
+      const lockedS = await ctx.lockout.lockedForS(body.username);
       if (lockedS > 0) ctx.metrics.logins.inc({ reason: 'rate_limited' });
       if (lockedS > 0)
         throw new GatewayError(
@@ -160,13 +160,13 @@ export const AUTH_OPERATIONS = [
           lockedS,
         );
       // Counted as a failure before the check, so that guesses in flight at once count too.
-      ctx.lockout.fail(body.username);
+      await ctx.lockout.fail(body.username);
       const session = await ctx.users.login(body.username, body.password);
       if (!session) {
         ctx.metrics.logins.inc({ reason: 'password' });
         throw new GatewayError('unauthenticated', 'wrong username or password');
       }
-      ctx.lockout.succeed(body.username);
+      await ctx.lockout.succeed(body.username);
       return { ok: true, ...session };
     },
   }),
@@ -294,12 +294,12 @@ export const AUTH_OPERATIONS = [
           'conflict',
           `${owner} holds ${active} active API tokens, the most allowed; revoke one first`,
         );
-      if (!ctx.tokenLimiter.take(p.username))
+      if (!(await ctx.tokenLimiter.take(p.username)))
         throw new GatewayError(
           'rate_limited',
           'too many tokens issued; try again later',
           undefined,
-          ctx.tokenLimiter.retryAfterS(p.username),
+          await ctx.tokenLimiter.retryAfterS(p.username),
         );
       const { token, record } = await ctx.users
         .createApiToken(owner, body.name, body.expiresAt)

@@ -56,15 +56,14 @@ export const COMMAND_OPERATIONS = [
     query: CommandListQuery,
     response: CommandsResponse,
     status: 200,
-    handler: ({ ctx, principal: p, query: q }) => {
-      const commands = ctx.tracker
-        .list((s, lampIds) => {
-          if (q.status !== undefined && s.status !== q.status) return false;
-          const ids = [...lampIds()];
-          if (q.lampId !== undefined && !ids.includes(q.lampId)) return false;
-          return seesCommand(p, ids, ctx.registry);
-        }, q.limit)
-        .map((c) => commandView(p, c));
+    handler: async ({ ctx, principal: p, query: q }) => {
+      const listed = await ctx.tracker.list((s, lampIds) => {
+        if (q.status !== undefined && s.status !== q.status) return false;
+        const ids = [...lampIds()];
+        if (q.lampId !== undefined && !ids.includes(q.lampId)) return false;
+        return seesCommand(p, ids, ctx.registry);
+      }, q.limit);
+      const commands = listed.map((c) => commandView(p, c));
       return { ok: true, count: commands.length, commands };
     },
   }),
@@ -77,9 +76,11 @@ export const COMMAND_OPERATIONS = [
     params: CommandIdParam,
     response: CommandDetailResponse,
     status: 200,
-    handler: ({ ctx, principal: p, params }) => {
-      const summary = ctx.tracker.get(params.commandId);
-      const lamps = ctx.tracker.lamps(params.commandId);
+    handler: async ({ ctx, principal: p, params }) => {
+      const [summary, lamps] = await Promise.all([
+        ctx.tracker.get(params.commandId),
+        ctx.tracker.lamps(params.commandId),
+      ]);
       // Another vendor's command is not there at all for a vendor.
       if (
         !summary ||
@@ -158,7 +159,7 @@ export const COMMAND_OPERATIONS = [
       // An edited program goes out again to every lamp that runs it. The rate limit is checked
       // before the edit is saved: a 429 must not leave a stored program the lamps never got.
       const lampIds = ctx.programs.lampsOf(id);
-      if (lampIds.length > 0) ctx.commands.checkAllowed(p);
+      if (lampIds.length > 0) await ctx.commands.checkAllowed(p);
       await ctx.programs.put(program);
       const delivery =
         lampIds.length > 0
