@@ -44,6 +44,7 @@ export const INTEGRATION_TESTS = [
   'test/processor/startFailure.test.ts',
   'test/resilience/faults.test.ts',
   'test/resilience/gatewayInput.test.ts',
+  'test/resilience/gatewayInput.test.ts',
   'test/resilience/mqttInput.test.ts',
   'test/simulator/mqtt.test.ts',
   'test/storage/influxdb.test.ts',
