@@ -13,17 +13,31 @@
  */
 import type { DashboardSpec, InfluxQuery, PanelSpec, VariableSpec } from './model.ts';
 
+/**
+ * Each measurement is read as `"<retention policy>"."<measurement>"`: the store keeps every
+ * resolution in its own policy (1.x) or bucket `<bucket>/<policy>` (2.x, found through its
+ * virtual DBRP mapping), see shared/storage/influxdb/layout.ts. Events, status, acks and alarms
+ * are in `autogen` (the 2.x bucket itself).
+ */
+const POLICY: Record<string, string> = {
+  telemetry: 'raw',
+  rollup_1m: 'rollup_1m',
+  rollup_1h: 'rollup_1h',
+};
+const source = (m: string) => `"${POLICY[m] ?? 'autogen'}"."${m}"`;
+
 const segmentVar: VariableSpec = {
   name: 'segment',
   label: 'Segment',
-  query: 'SHOW TAG VALUES FROM "telemetry" WITH KEY = "segmentId"',
+  query: 'SHOW TAG VALUES FROM "raw"."telemetry" WITH KEY = "segmentId"',
   multi: true,
   includeAll: true,
 };
 const vendorVar: VariableSpec = {
   name: 'vendor',
   label: 'Vendor',
-  query: 'SHOW TAG VALUES FROM "telemetry" WITH KEY = "vendorId" WHERE "segmentId" =~ /^$segment$/',
+  query:
+    'SHOW TAG VALUES FROM "raw"."telemetry" WITH KEY = "vendorId" WHERE "segmentId" =~ /^$segment$/',
   multi: true,
   includeAll: true,
 };
@@ -31,7 +45,7 @@ const lampVar: VariableSpec = {
   name: 'lamp',
   label: 'Lamp',
   query:
-    'SHOW TAG VALUES FROM "telemetry" WITH KEY = "lampId" WHERE "segmentId" =~ /^$segment$/ AND "vendorId" =~ /^$vendor$/',
+    'SHOW TAG VALUES FROM "raw"."telemetry" WITH KEY = "lampId" WHERE "segmentId" =~ /^$segment$/ AND "vendorId" =~ /^$vendor$/',
   multi: false,
   includeAll: false,
 };
@@ -41,12 +55,12 @@ const LAMPS = '"segmentId" =~ /^$segment$/ AND "vendorId" =~ /^$vendor$/ AND $ti
 const LAMP = `"lampId" = '$lamp' AND $timeFilter`;
 /** One figure of the selected lamp over the range, from its raw telemetry. */
 const ofLamp = (select: string, as: string): InfluxQuery => ({
-  query: `SELECT ${select} AS "${as}" FROM "telemetry" WHERE ${LAMP}`,
+  query: `SELECT ${select} AS "${as}" FROM "raw"."telemetry" WHERE ${LAMP}`,
   columns: ['time', as],
 });
 
 const perInterval = (select: string, where: string, groupBy = '', from = 'telemetry'): string =>
-  `SELECT ${select} FROM "${from}" WHERE ${where} GROUP BY time($__interval)${groupBy} fill(none)`;
+  `SELECT ${select} FROM ${source(from)} WHERE ${where} GROUP BY time($__interval)${groupBy} fill(none)`;
 
 /** The lamps the variables select, in last_state (points at time 0: no time filter). */
 const LAST = '"segmentId" =~ /^$segment$/ AND "vendorId" =~ /^$vendor$/';
@@ -54,7 +68,7 @@ const LAST = '"segmentId" =~ /^$segment$/ AND "vendorId" =~ /^$vendor$/';
 const RECENT = `${LAST} AND "readingTs" >= $__from`;
 /** One figure over the latest reading of every lamp reporting within the range. */
 const ofRecentLamps = (select: string, as: string): InfluxQuery => ({
-  query: `SELECT ${select} AS "${as}" FROM "last_state" WHERE ${RECENT}`,
+  query: `SELECT ${select} AS "${as}" FROM "state"."last_state" WHERE ${RECENT}`,
   columns: ['time', as],
 });
 /** Per lamp over the range, from a rollup: the spread of the energy counter. */
@@ -75,7 +89,7 @@ const sumOfLamps = (
   from = 'telemetry',
 ): InfluxQuery => ({
   query:
-    `SELECT sum("v") AS "value" FROM (SELECT ${inner} AS "v" FROM "${from}" WHERE ${LAMPS} ` +
+    `SELECT sum("v") AS "value" FROM (SELECT ${inner} AS "v" FROM ${source(from)} WHERE ${LAMPS} ` +
     `GROUP BY ${['"lampId"', ...groupBy.map((t) => `"${t}"`)].join(', ')})` +
     (groupBy.length ? ` GROUP BY ${groupBy.map((t) => `"${t}"`).join(', ')}` : ''),
   columns: ['time', 'value'],
@@ -90,7 +104,7 @@ const sumOfLamps = (
 const energyPerInterval = (tag: string): InfluxQuery => ({
   query:
     'SELECT sum("kWh") AS "kWh" FROM (SELECT non_negative_difference(max("activeEnergy_max")) AS "kWh" ' +
-    `FROM "rollup_1h" WHERE ${LAMPS} GROUP BY time($__interval), "lampId", "${tag}") ` +
+    `FROM "rollup_1h"."rollup_1h" WHERE ${LAMPS} GROUP BY time($__interval), "lampId", "${tag}") ` +
     `WHERE $timeFilter GROUP BY time($__interval), "${tag}" fill(none)`,
   alias: `$tag_${tag}`,
   columns: ['time', 'kWh'],
@@ -157,7 +171,7 @@ const routeOverview: DashboardSpec = {
     ),
     stat('Alarms raised now', 'none', {
       query:
-        'SELECT count("state") AS "alarms" FROM (SELECT last("state") AS "state" FROM "alarm" WHERE $timeFilter GROUP BY "alarmId") ' +
+        'SELECT count("state") AS "alarms" FROM (SELECT last("state") AS "state" FROM "autogen"."alarm" WHERE $timeFilter GROUP BY "alarmId") ' +
         `WHERE "state" = 'raised'`,
       columns: ['time', 'alarms'],
     }),
@@ -166,7 +180,7 @@ const routeOverview: DashboardSpec = {
         {
           query:
             'SELECT sum("p") AS "power" FROM (SELECT sum("activePower_sum") / sum("activePower_n") AS "p" ' +
-            `FROM "rollup_1m" WHERE ${LAMPS} GROUP BY time($__interval), "lampId", "segmentId" fill(none)) ` +
+            `FROM "rollup_1m"."rollup_1m" WHERE ${LAMPS} GROUP BY time($__interval), "lampId", "segmentId" fill(none)) ` +
             'WHERE $timeFilter GROUP BY time($__interval), "segmentId" fill(none)',
           alias: '$tag_segmentId',
           columns: ['time', 'power'],
@@ -217,7 +231,7 @@ const routeOverview: DashboardSpec = {
     table('Latest reading of every lamp', {
       query:
         'SELECT "readingTs", "actualLevel" AS "level", "activePower" AS "power", "supplyVoltage" AS "voltage", ' +
-        `"gearTemperature" FROM "last_state" WHERE ${LAST} GROUP BY "lampId", "segmentId", "vendorId"`,
+        `"gearTemperature" FROM "state"."last_state" WHERE ${LAST} GROUP BY "lampId", "segmentId", "vendorId"`,
       columns: ['time', 'readingTs', 'level', 'power', 'voltage', 'gearTemperature'],
       groupBy: ['lampId', 'segmentId', 'vendorId'],
     }),
@@ -305,7 +319,7 @@ const lampDetail: DashboardSpec = {
     table(
       'Status (online, offline, last will)',
       {
-        query: `SELECT "state", "firmware", "reason" FROM "status" WHERE ${LAMP} ORDER BY time DESC LIMIT 200`,
+        query: `SELECT "state", "firmware", "reason" FROM "autogen"."status" WHERE ${LAMP} ORDER BY time DESC LIMIT 200`,
         columns: ['time', 'state', 'firmware', 'reason'],
       },
       8,
@@ -313,7 +327,7 @@ const lampDetail: DashboardSpec = {
     table(
       'Events (TALQ)',
       {
-        query: `SELECT "type", "active", "value", "detail" FROM "event" WHERE ${LAMP} ORDER BY time DESC LIMIT 200`,
+        query: `SELECT "type", "active", "value", "detail" FROM "autogen"."event" WHERE ${LAMP} ORDER BY time DESC LIMIT 200`,
         columns: ['time', 'type', 'active', 'value', 'detail'],
       },
       8,
@@ -321,7 +335,7 @@ const lampDetail: DashboardSpec = {
     table(
       'Command acknowledgements',
       {
-        query: `SELECT "commandId", "status", "reason", "actualLevel" FROM "ack" WHERE ${LAMP} ORDER BY time DESC LIMIT 200`,
+        query: `SELECT "commandId", "status", "reason", "actualLevel" FROM "autogen"."ack" WHERE ${LAMP} ORDER BY time DESC LIMIT 200`,
         columns: ['time', 'commandId', 'status', 'reason', 'actualLevel'],
       },
       8,
@@ -370,7 +384,7 @@ const energy: DashboardSpec = {
     table('Energy per lamp', {
       query:
         `SELECT ${ROLLUP_ENERGY} AS "kWh", ${meanOf('activePower', 'meanPower')}, ` +
-        `sum("count") AS "readings" FROM "rollup_1h" WHERE ${LAMPS} GROUP BY "lampId", "segmentId", "vendorId", "modelId"`,
+        `sum("count") AS "readings" FROM "rollup_1h"."rollup_1h" WHERE ${LAMPS} GROUP BY "lampId", "segmentId", "vendorId", "modelId"`,
       columns: ['time', 'kWh', 'meanPower', 'readings'],
       groupBy: ['lampId', 'segmentId', 'vendorId', 'modelId'],
     }),
@@ -380,7 +394,7 @@ const energy: DashboardSpec = {
 const typeVar: VariableSpec = {
   name: 'type',
   label: 'Alarm type',
-  query: 'SHOW TAG VALUES FROM "alarm" WITH KEY = "type"',
+  query: 'SHOW TAG VALUES FROM "autogen"."alarm" WITH KEY = "type"',
   multi: true,
   includeAll: true,
 };
@@ -396,11 +410,11 @@ const alarms: DashboardSpec = {
   variables: [typeVar],
   panels: [
     stat('Raised in range', 'none', {
-      query: `SELECT count("state") AS "raised" FROM "alarm" WHERE "state" = 'raised' AND ${ALARMS}`,
+      query: `SELECT count("state") AS "raised" FROM "autogen"."alarm" WHERE "state" = 'raised' AND ${ALARMS}`,
       columns: ['time', 'raised'],
     }),
     stat('Cleared in range', 'none', {
-      query: `SELECT count("state") AS "cleared" FROM "alarm" WHERE "state" = 'cleared' AND ${ALARMS}`,
+      query: `SELECT count("state") AS "cleared" FROM "autogen"."alarm" WHERE "state" = 'cleared' AND ${ALARMS}`,
       columns: ['time', 'cleared'],
     }),
     {
@@ -411,7 +425,7 @@ const alarms: DashboardSpec = {
       unit: 'none',
       influx: [
         {
-          query: `SELECT count("state") AS "raised" FROM "alarm" WHERE "state" = 'raised' AND ${ALARMS} GROUP BY time($__interval), "type" fill(none)`,
+          query: `SELECT count("state") AS "raised" FROM "autogen"."alarm" WHERE "state" = 'raised' AND ${ALARMS} GROUP BY time($__interval), "type" fill(none)`,
           alias: '$tag_type',
           columns: ['time', 'raised'],
           groupBy: ['type'],
@@ -422,14 +436,14 @@ const alarms: DashboardSpec = {
     table('Raised now', {
       query:
         'SELECT "state", "severity", "detail" FROM (SELECT last("state") AS "state", last("severity") AS "severity", ' +
-        `last("detail") AS "detail" FROM "alarm" WHERE ${ALARMS} GROUP BY "alarmId", "type", "lampId", "segmentId") ` +
+        `last("detail") AS "detail" FROM "autogen"."alarm" WHERE ${ALARMS} GROUP BY "alarmId", "type", "lampId", "segmentId") ` +
         `WHERE "state" = 'raised' GROUP BY "alarmId", "type", "lampId", "segmentId"`,
       columns: ['time', 'state', 'severity', 'detail'],
       groupBy: ['alarmId', 'type', 'lampId', 'segmentId'],
     }),
     table('Every transition', {
       query:
-        'SELECT "state", "severity", "type", "lampId", "segmentId", "detail" FROM "alarm" ' +
+        'SELECT "state", "severity", "type", "lampId", "segmentId", "detail" FROM "autogen"."alarm" ' +
         `WHERE ${ALARMS} ORDER BY time DESC LIMIT 1000`,
       columns: ['time', 'state', 'severity', 'type', 'lampId', 'segmentId', 'detail'],
     }),

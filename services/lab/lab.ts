@@ -11,7 +11,7 @@ import { loadBrokerConfig } from '../broker/config.ts';
 import { startBroker } from '../broker/server.ts';
 import { loadGatewayConfig } from '../gateway/config.ts';
 import { startGateway } from '../gateway/server.ts';
-import { loadProcessorConfig } from '../processor/config.ts';
+import { loadProcessorConfig, retentionOf } from '../processor/config.ts';
 import { startProcessor } from '../processor/processor.ts';
 import { loadLabConfig } from './config.ts';
 
@@ -71,7 +71,10 @@ export async function startLab(source: Env): Promise<RunningLab> {
     });
     services.push(broker);
     const mqttUrl = broker.url;
-    store = await openStore('lab', config.processor, { log: createLogger('store', level) });
+    store = await openStore('lab', config.processor, {
+      log: createLogger('store', level),
+      retention: retentionOf(config.processor),
+    });
     const opened = store;
     services.push({ name: 'store', endpoints: [], stop: () => opened.close() });
     services.push(

@@ -114,6 +114,8 @@ export async function startProcessor(
     (await openStore('processor', config, {
       log,
       maxLinesPerWrite: config.PROCESSOR_BATCH_SIZE * 2,
+      // InfluxDB keeps each resolution in a retention policy (bucket on 2.x) of this duration.
+      retention: retentionOf(config),
     }));
   // A store with a text wire format (InfluxDB) encodes each entry once, on arrival: the queue
   // then holds one flat string per message instead of tagged object copies until the write.

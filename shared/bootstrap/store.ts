@@ -14,7 +14,7 @@ import { ConfigError } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { StoreConfig } from '../storage/config.ts';
 import { createStore } from '../storage/createStore.ts';
-import { type Store, StoreError } from '../storage/port.ts';
+import { type Resolution, type Store, StoreError } from '../storage/port.ts';
 import { deferredStore } from './deferredStore.ts';
 
 /** What DuckDB says when another process holds the file. */
@@ -27,10 +27,13 @@ export const EMBEDDED_STORE_FIX =
 export async function openStore(
   service: string,
   config: StoreConfig,
-  opts: { log: Logger; maxLinesPerWrite?: number },
+  opts: { log: Logger; maxLinesPerWrite?: number; retention?: Record<Resolution, number> },
 ): Promise<Store> {
   const open = () =>
-    createStore(config, opts.maxLinesPerWrite ? { maxLinesPerWrite: opts.maxLinesPerWrite } : {});
+    createStore(config, {
+      ...(opts.maxLinesPerWrite ? { maxLinesPerWrite: opts.maxLinesPerWrite } : {}),
+      ...(opts.retention ? { retention: opts.retention } : {}),
+    });
   try {
     return await open();
   } catch (err) {

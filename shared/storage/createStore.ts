@@ -1,6 +1,6 @@
 import type { StoreConfig } from './config.ts';
 import { DEFAULT_INFLUX_DATABASE } from './config.ts';
-import type { Store } from './port.ts';
+import type { Resolution, Store } from './port.ts';
 
 /**
  * Open the configured store. Rejects with StoreError when it cannot be reached or created.
@@ -8,11 +8,19 @@ import type { Store } from './port.ts';
  */
 export async function createStore(
   config: StoreConfig,
-  opts: { maxLinesPerWrite?: number } = {},
+  opts: {
+    maxLinesPerWrite?: number;
+    /** How long each resolution is kept (the processor's RETENTION_*, ms): InfluxDB's policies. */
+    retention?: Record<Resolution, number>;
+  } = {},
 ): Promise<Store> {
   if (config.STORE === 'duckdb') {
     const { createDuckdbStore } = await import('./duckdb/duckdbStore.ts');
-    return createDuckdbStore({ path: config.DUCKDB_PATH });
+    return createDuckdbStore({
+      path: config.DUCKDB_PATH,
+      memoryLimit: config.DUCKDB_MEMORY_LIMIT,
+      threads: config.DUCKDB_THREADS,
+    });
   }
   const { createInfluxStore } = await import('./influxdb/influxStore.ts');
   return createInfluxStore({
@@ -22,5 +30,6 @@ export async function createStore(
     org: config.INFLUX_ORG,
     retentionPolicy: config.INFLUX_RETENTION_POLICY,
     maxLinesPerWrite: opts.maxLinesPerWrite,
+    retention: opts.retention,
   });
 }

@@ -46,7 +46,12 @@ let lab: SeededLab;
 
 beforeAll(async () => {
   influxd = await startInfluxd({ database: 'gadelys' });
-  store = await createInfluxStore({ url: influxd.url, database: 'gadelys' });
+  // The seeded lab is at fixed dates: keep every resolution forever (no policy drops it later).
+  store = await createInfluxStore({
+    url: influxd.url,
+    database: 'gadelys',
+    retention: { raw: 0, '1m': 0, '1h': 0 },
+  });
   lab = await seedLab(store);
 }, 180_000);
 

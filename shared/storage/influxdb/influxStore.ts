@@ -8,6 +8,7 @@ import type { Alarm } from '../../contract/alarms.ts';
 import {
   type EncodedRecords,
   type PartialRow,
+  type SteadyRow,
   type Store,
   type StoredAck,
   type StoredEvent,
@@ -47,6 +48,18 @@ import {
   statusBeforeQuery,
   statusChangesQuery,
 } from './influxql.ts';
+import {
+  bucketRetentionRules,
+  DEFAULT_INFLUX_RETENTION,
+  type ExistingPolicy,
+  type InfluxRetention,
+  influxLayout,
+  parseRpDuration,
+  retentionStatements,
+  sourceOf,
+  wantedBuckets,
+  writeBucket,
+} from './layout.ts';
 import { v1Transport } from './transport.ts';
 
 const NEWLINE = Buffer.from('\n');
@@ -56,6 +69,8 @@ const NEWLINE = Buffer.from('\n');
  * aggregates, 0.26 s to read the rows; one field x 4 statistics 0.18 s.
  */
 const WIDE_PARTIALS = 8;
+/** The one partial-write answer that is not an error of the batch (see writeBodies). */
+const BEYOND_RETENTION = /partial write: points beyond retention policy dropped=\d+"?\s*\}?\s*$/;
 
 export interface InfluxStoreOptions {
   url: string;
@@ -65,15 +80,28 @@ export interface InfluxStoreOptions {
   token?: string;
   /** 2.x organisation; ignored elsewhere. */
   org?: string;
-  /** 1.x retention policy to write to; the database default when unset. */
+  /**
+   * 1.x retention policy of events, status, acks and alarms (`autogen` when unset). Telemetry,
+   * rollups and the processor's state have their own (layout.ts).
+   */
   retentionPolicy?: string;
+  /**
+   * How long each resolution is kept (ms, 0: forever), as the processor's RETENTION_* say. Given,
+   * the retention policies (1.x) or buckets (2.x) are set to it at start; absent (a reader such
+   * as the gateway), missing ones are created with DEFAULT_INFLUX_RETENTION and existing ones
+   * are left as they are.
+   */
+  retention?: InfluxRetention;
   /** Bodies larger than this many bytes are gzipped; default 1,000, none to a loopback server. */
   gzipThreshold?: number;
   /** Largest write the caller makes, in lines (a body never holds more). */
   maxLinesPerWrite?: number;
   /** Writes sent at once at most; more calls queue. */
   concurrentWrites?: number;
-  /** Create the database on 1.x if it is missing. */
+  /**
+   * Create what is missing at start: on 1.x the database and its retention policies, on 2.x the
+   * buckets per resolution (needs a token allowed to; else create them as docs/storage.md says).
+   */
   createDatabase?: boolean;
   timeoutMs?: number;
 }
@@ -212,9 +240,81 @@ export async function createInfluxStore(opts: InfluxStoreOptions): Promise<Store
     return body.results?.[0]?.series ?? [];
   };
 
+  const layout = influxLayout(version.major, opts.database, opts.retentionPolicy);
+  const src = (m: Measurement) => sourceOf(layout, m);
+  const retention = opts.retention ?? DEFAULT_INFLUX_RETENTION;
+
+  // 2.x management API (api/v2/orgs, api/v2/buckets): JSON in and out, the token's header.
+  const api = async (path: string, init: { method?: string; body?: unknown } = {}) => {
+    let res: Response;
+    try {
+      res = await fetch(`${url}${path}`, {
+        method: init.method ?? 'GET',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: init.body === undefined ? undefined : JSON.stringify(init.body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (err) {
+      throw toStoreError(err, `InfluxDB ${path}`);
+    }
+    const text = await res.text();
+    if (!res.ok)
+      throw toStoreError(new HttpError(res.status, res.statusText, text), `InfluxDB ${path}`);
+    return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  };
+  type Bucket = { id: string; name: string; retentionRules?: { everySeconds?: number }[] };
+  const ensureBuckets = async () => {
+    const org = opts.org ?? '';
+    const orgs = (await api(`/api/v2/orgs?org=${encodeURIComponent(org)}`)).orgs as
+      | { id: string }[]
+      | undefined;
+    const orgID = orgs?.[0]?.id;
+    if (!orgID)
+      throw new StoreError(`InfluxDB: organisation "${org}" not found (INFLUX_ORG)`, false);
+    for (const want of wantedBuckets(opts.database, retention)) {
+      const found = (
+        await api(`/api/v2/buckets?orgID=${orgID}&name=${encodeURIComponent(want.name)}`)
+      ).buckets as Bucket[] | undefined;
+      const has = found?.find((b) => b.name === want.name);
+      const rules = bucketRetentionRules(want.durationMs);
+      if (!has) {
+        try {
+          await api('/api/v2/buckets', {
+            method: 'POST',
+            body: { orgID, name: want.name, retentionRules: rules },
+          });
+        } catch (err) {
+          // 422 conflict: another service created it meanwhile.
+          if (!(err instanceof StoreError && /HTTP 422/.test(err.message))) throw err;
+        }
+      } else if (
+        (opts.retention || want.durationMs === 0) &&
+        (has.retentionRules?.[0]?.everySeconds ?? 0) !== rules[0]?.everySeconds
+      ) {
+        await api(`/api/v2/buckets/${has.id}`, {
+          method: 'PATCH',
+          body: { retentionRules: rules },
+        });
+      }
+    }
+  };
+  const ensurePolicies = async () => {
+    const series = await query(`SHOW RETENTION POLICIES ON ${quoteIdent(opts.database)}`);
+    const existing: ExistingPolicy[] = series.flatMap(rows).map((r) => ({
+      name: String(r.name),
+      durationMs: parseRpDuration(String(r.duration ?? '0s')),
+      isDefault: r.default === true,
+    }));
+    for (const q of retentionStatements(opts.database, existing, retention, !!opts.retention))
+      await query(q, 'POST');
+  };
   const ensureDatabase = async () => {
-    if (version.major === 1 && opts.createDatabase !== false) {
+    if (opts.createDatabase === false) return;
+    if (version.major === 1) {
       await query(`CREATE DATABASE ${quoteIdent(opts.database)}`, 'POST');
+      await ensurePolicies();
+    } else if (version.major === 2) {
+      await ensureBuckets();
     }
   };
   await ensureDatabase();
@@ -232,18 +332,23 @@ export async function createInfluxStore(opts: InfluxStoreOptions): Promise<Store
         }),
       })
     : base;
-  const bucket =
-    version.major === 1 && opts.retentionPolicy
-      ? `${opts.database}/${opts.retentionPolicy}`
-      : opts.database;
   // We batch and retry ourselves (the processor's spool), so the write path needs exactly one
   // POST per body, no buffer, timer or retries of its own: that is the client's transport, the
   // same one (and on 1.x the same `/write?db=` mapping) the WriteApi would use. The WriteApi
   // configured that way added only a JavaScript UTF-8 byte count of every body, ~7 % of the
   // processor's CPU in the batched ingest profile (docs/benchmarks/ingest.md).
-  const writePath =
-    `/api/v2/write?org=${encodeURIComponent(opts.org ?? '')}` +
-    `&bucket=${encodeURIComponent(bucket)}&precision=ms`;
+  // One write path per measurement: each goes to its resolution's policy or bucket (layout.ts).
+  const writePaths = new Map<Measurement, string>();
+  const writePathOf = (m: Measurement) => {
+    let path = writePaths.get(m);
+    if (!path) {
+      path =
+        `/api/v2/write?org=${encodeURIComponent(opts.org ?? '')}` +
+        `&bucket=${encodeURIComponent(writeBucket(layout, m, version.major))}&precision=ms`;
+      writePaths.set(m, path);
+    }
+    return path;
+  };
   const sendOptions = {
     method: 'POST',
     headers: { 'content-type': 'text/plain; charset=utf-8' },
@@ -252,10 +357,10 @@ export async function createInfluxStore(opts: InfluxStoreOptions): Promise<Store
   };
   // The Node transport sends `Buffer.from(body, 'utf-8')`, which takes a Buffer as well: encoded
   // bodies go out as the bytes they are, never turned back into a string (see EncodedRecords).
-  const send = (body: string | Buffer): Promise<void> =>
+  const send = (path: string, body: string | Buffer): Promise<void> =>
     new Promise((resolve, reject) => {
       let status: number | undefined;
-      client.transport.send(writePath, body as string, sendOptions, {
+      client.transport.send(path, body as string, sendOptions, {
         responseStarted(_headers, statusCode) {
           status = statusCode;
         },
@@ -272,7 +377,7 @@ export async function createInfluxStore(opts: InfluxStoreOptions): Promise<Store
   );
   let needsDatabase = false;
 
-  const writeBodies = (bodies: (string | Buffer)[]): Promise<void> => {
+  const writeBodies = (path: string, bodies: (string | Buffer)[]): Promise<void> => {
     // The least busy lane; each runs its writes one after the other.
     const w = writers.reduce((a, b) => (b.queued < a.queued ? b : a));
     const run = async () => {
@@ -282,8 +387,12 @@ export async function createInfluxStore(opts: InfluxStoreOptions): Promise<Store
       }
       for (const body of bodies) {
         try {
-          await send(body);
+          await send(path, body);
         } catch (err) {
+          // Points older than their policy's retention are dropped and the rest stored (1.x: 400,
+          // 2.x: 422 "partial write: points beyond retention policy dropped=N"): what retention
+          // means, not a batch to set aside.
+          if (err instanceof HttpError && BEYOND_RETENTION.test(err.body ?? '')) continue;
           if (err instanceof HttpError && err.statusCode === 404) needsDatabase = true;
           throw toStoreError(err, 'InfluxDB write');
         }
@@ -304,12 +413,12 @@ export async function createInfluxStore(opts: InfluxStoreOptions): Promise<Store
       const { body } = encodeLines(measurement, part, prefixes);
       if (body.length > 0) bodies.push(body as Buffer);
     }
-    return bodies.length > 0 ? writeBodies(bodies) : Promise.resolve();
+    return bodies.length > 0 ? writeBodies(writePathOf(measurement), bodies) : Promise.resolve();
   };
   const encode = (kind: WriteKind, records: readonly object[]): EncodedRecords =>
     encodeLines(MEASUREMENTS[kind], records, prefixes);
   // Encoded parts joined into bodies of at most `maxLines` records each.
-  const writeEncoded = (_kind: WriteKind, parts: readonly EncodedRecords[]) => {
+  const writeEncoded = (kind: WriteKind, parts: readonly EncodedRecords[]) => {
     const bodies: Buffer[] = [];
     let group: Uint8Array[] = [];
     let lines = 0;
@@ -324,7 +433,9 @@ export async function createInfluxStore(opts: InfluxStoreOptions): Promise<Store
       lines += p.count;
     }
     if (group.length > 0) bodies.push(Buffer.concat(group));
-    return bodies.length > 0 ? writeBodies(bodies) : Promise.resolve();
+    return bodies.length > 0
+      ? writeBodies(writePathOf(MEASUREMENTS[kind]), bodies)
+      : Promise.resolve();
   };
 
   const store: Store = {
@@ -339,11 +450,11 @@ export async function createInfluxStore(opts: InfluxStoreOptions): Promise<Store
 
     async latest(filter, window) {
       const w = window ? parseQuery.window({ ...window }) : undefined;
-      const series = await query(latestQuery(parseQuery.filter(filter), w));
+      const series = await query(latestQuery(parseQuery.filter(filter), w, src));
       return series.flatMap(rows) as unknown as StoredTelemetry[];
     },
     async lastState(filter) {
-      const series = await query(lastStateQuery(parseQuery.filter(filter)));
+      const series = await query(lastStateQuery(parseQuery.filter(filter), src));
       return fromLastStateRows(series.flatMap(rows));
     },
     writeLastState: (readings) => write('last_state', toLastStateRecords(readings) as never),
@@ -352,8 +463,8 @@ export async function createInfluxStore(opts: InfluxStoreOptions): Promise<Store
       // Many fields at once (rollups): the rows, aggregated here, cost a fraction of InfluxQL's
       // aggregates (one iterator per function and series).
       if (v.fields.length * v.stats.length > WIDE_PARTIALS)
-        return aggregateRows((await query(rowsQuery(v))).flatMap(rows), v);
-      const series = await query(partialsQuery(v));
+        return aggregateRows((await query(rowsQuery(v, src))).flatMap(rows), v);
+      const series = await query(partialsQuery(v, src));
       const out: PartialRow[] = [];
       for (const s of series)
         for (const row of rows(s)) {
@@ -365,7 +476,9 @@ export async function createInfluxStore(opts: InfluxStoreOptions): Promise<Store
     },
     writeRollups: (resolution, records) => write(ROLLUP_TABLE[resolution], records),
     async rollupState() {
-      return rollupStateFromRows((await query('SELECT * FROM "rollup_state"')).flatMap(rows));
+      return rollupStateFromRows(
+        (await query(`SELECT * FROM ${src('rollup_state')}`)).flatMap(rows),
+      );
     },
     writeRollupState: (state) =>
       write('rollup_state', rollupStateRecords(state) as { ts: number }[]),
@@ -374,8 +487,8 @@ export async function createInfluxStore(opts: InfluxStoreOptions): Promise<Store
     },
     async statusChanges(q) {
       const v = parseQuery.window(q);
-      const before = await query(statusBeforeQuery(v, v.from - STATUS_LOOKBACK_MS));
-      const changes = await query(statusChangesQuery(v));
+      const before = await query(statusBeforeQuery(v, v.from - STATUS_LOOKBACK_MS, src));
+      const changes = await query(statusChangesQuery(v, src));
       type Change = { lampId: string; state: string; ts: number };
       return {
         initial: before.flatMap(rows) as Change[],
@@ -383,12 +496,26 @@ export async function createInfluxStore(opts: InfluxStoreOptions): Promise<Store
       };
     },
     async deleteBefore(source, cutoff) {
+      const m = sourceTable(source);
+      if (version.major === 2) {
+        // 2.x has no InfluxQL DELETE; its delete API takes a bucket, a time range and a predicate.
+        const bucket = encodeURIComponent(writeBucket(layout, m, version.major));
+        await api(`/api/v2/delete?org=${encodeURIComponent(opts.org ?? '')}&bucket=${bucket}`, {
+          method: 'POST',
+          body: {
+            start: new Date(0).toISOString(),
+            // Both ends are inclusive there; `time < cutoff` as on 1.x.
+            stop: new Date(cutoff - 1).toISOString(),
+            predicate: `_measurement="${m}"`,
+          },
+        });
+        return;
+      }
       if (version.major !== 1)
         throw new StoreError(
-          `InfluxDB ${version.raw} has no InfluxQL DELETE: set the bucket's (2.x) or database's (3.x) retention instead`,
+          `InfluxDB ${version.raw} has no InfluxQL DELETE: set the database's retention instead`,
           false,
         );
-      const m = sourceTable(source);
       await query(deleteBeforeQuery(m, cutoff), 'POST');
     },
     async history(q) {
@@ -398,15 +525,15 @@ export async function createInfluxStore(opts: InfluxStoreOptions): Promise<Store
       return composedEnergy(store, parseQuery.energy(q));
     },
     async events(q) {
-      const series = await query(eventsQuery(parseQuery.window(q)));
+      const series = await query(eventsQuery(parseQuery.window(q), src));
       return series.flatMap(rows) as unknown as StoredEvent[];
     },
     async acks(q) {
-      const series = await query(acksQuery(parseQuery.window(q)));
+      const series = await query(acksQuery(parseQuery.window(q), src));
       return series.flatMap(rows) as unknown as StoredAck[];
     },
     async alarms(q) {
-      const series = await query(alarmsQuery(parseQuery.alarms(q)));
+      const series = await query(alarmsQuery(parseQuery.alarms(q), src));
       return series.flatMap(rows) as unknown as Alarm[];
     },
     async health() {

@@ -13,8 +13,15 @@ import type {
   ValidPartials,
   ValidWindow,
 } from '../queries.ts';
-import { SCHEMA, statColumn } from '../schema.ts';
+import { type Measurement, SCHEMA, statColumn } from '../schema.ts';
 import { sourceTable } from '../storedRows.ts';
+
+/**
+ * How a measurement is named in FROM: `"m"` (the database's default retention policy) unless the
+ * adapter's layout says `"db"."rp"."m"` (layout.ts).
+ */
+export type SourceOf = (m: Measurement) => string;
+const defaultSource: SourceOf = (m) => quoteIdent(m);
 
 /** A double-quoted identifier; `"` and `\` escaped (InfluxQL spec: identifiers). */
 export function quoteIdent(name: string): string {
@@ -62,14 +69,18 @@ const windowClauses = (q: { from: number; to: number }) => [
 ];
 
 /** Newest row of each lamp: one series per lamp, ordered newest first, one row each. */
-export function latestQuery(filter: ValidFilter, window?: { from: number; to: number }): string {
+export function latestQuery(
+  filter: ValidFilter,
+  window?: { from: number; to: number },
+  src: SourceOf = defaultSource,
+): string {
   const clauses = [...(window ? windowClauses(window) : []), ...filterClauses(filter)];
-  return `SELECT * FROM "telemetry"${where(clauses)} GROUP BY "lampId" ORDER BY time DESC LIMIT 1`;
+  return `SELECT * FROM ${src('telemetry')}${where(clauses)} GROUP BY "lampId" ORDER BY time DESC LIMIT 1`;
 }
 
 /** Every lamp's last_state point(s); one per lamp tag set, all at time 0. */
-export function lastStateQuery(filter: ValidFilter): string {
-  return `SELECT * FROM "last_state"${where(filterClauses(filter))}`;
+export function lastStateQuery(filter: ValidFilter, src: SourceOf = defaultSource): string {
+  return `SELECT * FROM ${src('last_state')}${where(filterClauses(filter))}`;
 }
 
 /** Raw statistics of a field, as PartialsQuery defines them. */
@@ -85,7 +96,7 @@ const RAW_STAT: Record<PartialStat, string> = {
  * The aggregate read: per lamp tag set and bucket, `<field>_<stat>` columns. From a rollup, the
  * statistic of its own column (a count `n` is summed). Every column comes from the schema.
  */
-export function partialsQuery(q: ValidPartials): string {
+export function partialsQuery(q: ValidPartials, src: SourceOf = defaultSource): string {
   const raw = q.source === 'raw';
   const m = sourceTable(q.source);
   const exprs: string[] = [];
@@ -101,7 +112,7 @@ export function partialsQuery(q: ValidPartials): string {
   if (q.count) exprs.push(raw ? 'count("seq") AS "count"' : 'sum("count") AS "count"');
   const time = q.bucketMs === undefined ? '' : `time(${timeLiteral(q.bucketMs)}), `;
   return (
-    `SELECT ${exprs.join(', ')} FROM ${quoteIdent(m)}${where([...windowClauses(q), ...filterClauses(q)])}` +
+    `SELECT ${exprs.join(', ')} FROM ${src(m)}${where([...windowClauses(q), ...filterClauses(q)])}` +
     ` GROUP BY ${time}"lampId", "modelId", "segmentId", "vendorId"${time ? ' fill(none)' : ''}`
   );
 }
@@ -110,36 +121,41 @@ export function partialsQuery(q: ValidPartials): string {
  * The rows `partialsQuery` would aggregate: the columns its statistics read, one series per
  * lamp tag set (tags in the series header: the smallest and, on 1.6, the fastest answer).
  */
-export function rowsQuery(q: ValidPartials): string {
+export function rowsQuery(q: ValidPartials, src: SourceOf = defaultSource): string {
   const m = sourceTable(q.source);
   const cols = new Set<string>();
   if (q.count) cols.add(q.source === 'raw' ? 'seq' : 'count');
   for (const f of q.fields)
     for (const st of q.stats) cols.add(q.source === 'raw' ? f : statColumn(f, st));
   return (
-    `SELECT ${[...cols].map((c) => column(m, c)).join(', ')} FROM ${quoteIdent(m)}` +
+    `SELECT ${[...cols].map((c) => column(m, c)).join(', ')} FROM ${src(m)}` +
     `${where([...windowClauses(q), ...filterClauses(q)])}` +
     ' GROUP BY "lampId", "modelId", "segmentId", "vendorId"'
   );
 }
 
 /** Each lamp's newest status in [from, to): its state when a window starts at `to`. */
-export function statusBeforeQuery(q: ValidWindow, lookFrom: number): string {
+export function statusBeforeQuery(
+  q: ValidWindow,
+  lookFrom: number,
+  src: SourceOf = defaultSource,
+): string {
   return (
-    `SELECT "state" FROM "status"${where([...windowClauses({ from: lookFrom, to: q.from }), ...filterClauses(q)])}` +
+    `SELECT "state" FROM ${src('status')}${where([...windowClauses({ from: lookFrom, to: q.from }), ...filterClauses(q)])}` +
     ' GROUP BY "lampId" ORDER BY time DESC LIMIT 1'
   );
 }
 
-export function statusChangesQuery(q: ValidWindow): string {
+export function statusChangesQuery(q: ValidWindow, src: SourceOf = defaultSource): string {
   return (
-    `SELECT "lampId", "state" FROM "status"${where([...windowClauses(q), ...filterClauses(q)])}` +
+    `SELECT "lampId", "state" FROM ${src('status')}${where([...windowClauses(q), ...filterClauses(q)])}` +
     ` ORDER BY time ASC LIMIT ${q.limit}`
   );
 }
 
 /** Retention by delete (1.x): every point of one measurement before `cutoff`. */
 export function deleteBeforeQuery(measurement: keyof typeof SCHEMA, cutoff: number): string {
+  // InfluxQL's DELETE takes no retention policy: it deletes from every policy of the database.
   return `DELETE FROM ${quoteIdent(measurement)} WHERE time < ${timeLiteral(cutoff)}`;
 }
 
@@ -161,23 +177,23 @@ export function energyQuery(q: ValidEnergy): string {
   );
 }
 
-export function eventsQuery(q: ValidWindow): string {
+export function eventsQuery(q: ValidWindow, src: SourceOf = defaultSource): string {
   return (
-    `SELECT * FROM "event"${where([...windowClauses(q), ...filterClauses(q)])}` +
+    `SELECT * FROM ${src('event')}${where([...windowClauses(q), ...filterClauses(q)])}` +
     ` ORDER BY time ASC LIMIT ${q.limit}`
   );
 }
 
-export function acksQuery(q: ValidWindow): string {
+export function acksQuery(q: ValidWindow, src: SourceOf = defaultSource): string {
   return (
-    `SELECT * FROM "ack"${where([...windowClauses(q), ...filterClauses(q)])}` +
+    `SELECT * FROM ${src('ack')}${where([...windowClauses(q), ...filterClauses(q)])}` +
     ` ORDER BY time ASC LIMIT ${q.limit}`
   );
 }
 
-export function alarmsQuery(q: ValidAlarmQuery): string {
+export function alarmsQuery(q: ValidAlarmQuery, src: SourceOf = defaultSource): string {
   return (
-    `SELECT * FROM "alarm"${where([...windowClauses(q), ...filterClauses(q)])}` +
+    `SELECT * FROM ${src('alarm')}${where([...windowClauses(q), ...filterClauses(q)])}` +
     ` ORDER BY time ASC LIMIT ${q.limit}`
   );
 }

@@ -13,15 +13,22 @@ export interface V1Target {
   password?: string;
 }
 
-/** Rewrite `/api/v2/write?org=&bucket=B&precision=P` to `/write?db=<database>&precision=P`. */
+/**
+ * Rewrite `/api/v2/write?org=&bucket=B&precision=P` to `/write?db=<database>&precision=P`. A
+ * bucket `db/rp` (1.8's compatibility form, which the layout writes to) names the retention
+ * policy; a bucket without one writes to `target.retentionPolicy` or the database's default.
+ */
 export function v1WritePath(path: string, target: V1Target): string {
   if (!path.startsWith('/api/v2/write')) return path;
   const query = new URLSearchParams(path.slice(path.indexOf('?') + 1));
+  const bucket = query.get('bucket') ?? '';
+  const slash = bucket.indexOf('/');
   const v1 = new URLSearchParams({
-    db: target.database,
+    db: slash > 0 ? bucket.slice(0, slash) : target.database,
     precision: query.get('precision') ?? 'ms',
   });
-  if (target.retentionPolicy) v1.set('rp', target.retentionPolicy);
+  const rp = slash > 0 ? bucket.slice(slash + 1) : target.retentionPolicy;
+  if (rp) v1.set('rp', rp);
   const consistency = query.get('consistency');
   if (consistency) v1.set('consistency', consistency);
   return `/write?${v1}`;
