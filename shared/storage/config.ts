@@ -3,6 +3,8 @@ import { env } from '../config.ts';
 
 /** Default embedded database file, relative to the working directory. */
 export const DEFAULT_DUCKDB_PATH = './data/gadelys.duckdb';
+/** DuckDB's own default is 80 % of the machine's RAM; an embedded store should ask for less. */
+export const DEFAULT_DUCKDB_MEMORY_LIMIT = '256MB';
 export const DEFAULT_INFLUX_URL = 'http://127.0.0.1:8086';
 export const DEFAULT_INFLUX_DATABASE = 'gadelys';
 
@@ -14,6 +16,19 @@ export const StoreEnvShape = {
   /** duckdb (embedded, default) or influxdb. */
   STORE: env.oneOf(['duckdb', 'influxdb'] as const, 'duckdb'),
   DUCKDB_PATH: env.string(DEFAULT_DUCKDB_PATH),
+  /** DuckDB's memory_limit (its buffer pool; beyond it it spills to <file>.tmp), e.g. 256MB, 1GB. */
+  DUCKDB_MEMORY_LIMIT: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .string()
+      .regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'a size such as 256MB or 1GB')
+      .default(DEFAULT_DUCKDB_MEMORY_LIMIT),
+  ),
+  /** DuckDB's worker threads per query; unset: one per core. */
+  DUCKDB_THREADS: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.coerce.number().int().min(1).max(256).optional(),
+  ),
   INFLUX_URL: env.url(DEFAULT_INFLUX_URL),
   /** 1.x/3.x database; on 2.x the bucket name (reads map it through DBRP). */
   INFLUX_DATABASE: env.optionalString(),

@@ -1,16 +1,20 @@
 /**
  * The embedded DuckDB adapter, the default for a start with no server. One table per
- * measurement with primary key (tags, ts), so a replayed point replaces itself. Rows arrive by
- * appender into a staging table and move over with INSERT OR REPLACE; reads are parameterised
- * SQL with identifiers from the schema's whitelist only.
+ * measurement, without a primary key or index (layout.ts says why, and migrates older files).
+ * A point's identity is still its tags and device timestamp: a batch arrives by appender into a
+ * staging table, replaces the rows of the same keys (looked for only within the batch's own
+ * time range, which DuckDB's per-row-group min/max of `ts` narrows to the newest blocks) and is
+ * appended. Reads are parameterised SQL with identifiers from the schema's whitelist only.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { Alarm } from '../../contract/alarms.ts';
+import { DEFAULT_DUCKDB_MEMORY_LIMIT } from '../config.ts';
 import {
   type PartialRow,
   type PartialStat,
+  type SteadyRow,
   type Store,
   type StoredAck,
   type StoredEvent,
@@ -20,14 +24,7 @@ import {
 import { parseQuery, type ValidFilter, type ValidPartials } from '../queries.ts';
 import { replayFrames } from '../replay.ts';
 import { composedEnergy, composedHistory } from '../rollup.ts';
-import {
-  compact,
-  type FieldType,
-  MEASUREMENTS,
-  type Measurement,
-  SCHEMA,
-  statColumn,
-} from '../schema.ts';
+import { compact, MEASUREMENTS, type Measurement, SCHEMA, statColumn } from '../schema.ts';
 import {
   fromLastStateRows,
   ROLLUP_TABLE,
@@ -37,40 +34,49 @@ import {
   sourceTable,
   toLastStateRecords,
 } from '../storedRows.ts';
+import { columnsOf, ensureLayout, keyColumns, LayoutError, q, tableDdl } from './layout.ts';
 
 export interface DuckdbStoreOptions {
   /** Database file; ':memory:' for tests. */
   path: string;
+  /**
+   * DuckDB's `memory_limit` (its buffer pool: cached blocks, hash tables, sorts; beyond it
+   * DuckDB spills to `<file>.tmp` or fails the query), e.g. '256MB', '1GB'. Default 256MB.
+   */
+  memoryLimit?: string;
+  /** DuckDB's worker threads for a query; default: one per core. */
+  threads?: number;
 }
 
-const SQL_TYPE: Record<FieldType, string> = {
-  float: 'DOUBLE',
-  int: 'BIGINT',
-  string: 'VARCHAR',
-  bool: 'BOOLEAN',
-};
-
-const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
-
-function columnsOf(m: Measurement) {
-  const s = SCHEMA[m];
-  return [
-    ...s.tags.map((name) => ({ name, type: 'tag' as const })),
-    { name: 'ts', type: 'ts' as const },
-    ...Object.entries(s.fields).map(([name, type]) => ({ name, type })),
-  ];
+/** DuckDB's settings for an instance of these options. */
+export function duckdbSettings(opts: DuckdbStoreOptions): Record<string, string> {
+  const settings: Record<string, string> = {
+    memory_limit: opts.memoryLimit ?? DEFAULT_DUCKDB_MEMORY_LIMIT,
+  };
+  if (opts.threads !== undefined) settings.threads = String(opts.threads);
+  return settings;
 }
 
-function ddl(m: Measurement, table: string, temp: boolean): string {
-  const s = SCHEMA[m];
-  const cols = columnsOf(m).map((c) => {
-    const type = c.type === 'tag' ? 'VARCHAR' : c.type === 'ts' ? 'BIGINT' : SQL_TYPE[c.type];
-    // Optional tags are stored as '' so they can sit in the primary key.
-    const notNull = c.type === 'tag' || c.type === 'ts' ? ' NOT NULL' : '';
-    return `${q(c.name)} ${type}${notNull}`;
-  });
-  const pk = temp ? '' : `, PRIMARY KEY (${[...s.tags, 'ts'].map(q).join(', ')})`;
-  return `CREATE ${temp ? 'TEMP ' : ''}TABLE IF NOT EXISTS ${q(table)} (${cols.join(', ')}${pk})`;
+/**
+ * The rows of a batch to store: the last of each key (a batch may hold a point twice after a
+ * journal replay; last write wins, as for a rewrite across batches).
+ */
+function lastPerKey(
+  m: Measurement,
+  records: Record<string, unknown>[],
+  tagOf: (rec: Record<string, unknown>, name: string) => string,
+): Record<string, unknown>[] {
+  const tags = SCHEMA[m].tags;
+  const seen = new Map<string, number>();
+  for (let i = 0; i < records.length; i++) {
+    const rec = records[i] as Record<string, unknown>;
+    let key = String(Math.trunc(rec.ts as number));
+    for (const t of tags) key += `\u0000${tagOf(rec, t)}`;
+    seen.set(key, i);
+  }
+  if (seen.size === records.length) return records;
+  const keep = new Set(seen.values());
+  return records.filter((_, i) => keep.has(i));
 }
 
 function filterSql(filter: ValidFilter, params: (string | number | bigint)[]): string[] {
@@ -144,13 +150,21 @@ export async function createDuckdbStore(opts: DuckdbStoreOptions): Promise<Store
   let instance: DuckDBInstance;
   let conn: DuckDBConnection;
   try {
-    instance = await DuckDBInstance.create(opts.path);
+    instance = await DuckDBInstance.create(opts.path, duckdbSettings(opts));
     conn = await instance.connect();
-    for (const m of Object.values(MEASUREMENTS)) {
-      await conn.run(ddl(m, m, false));
-      await conn.run(ddl(m, `staging_${m}`, true));
-    }
+    await ensureLayout(conn, opts.path);
+    for (const m of Object.values(MEASUREMENTS)) await conn.run(tableDdl(m, `staging_${m}`, true));
   } catch (err) {
+    if (err instanceof LayoutError) throw new StoreError(err.message, false, { cause: err });
+    // DuckDB says only "Failed to set config": name what was set, and do not retry it.
+    if (/Failed to set config/i.test((err as Error)?.message ?? ''))
+      throw new StoreError(
+        `DuckDB at ${opts.path}: settings refused (${Object.entries(duckdbSettings(opts))
+          .map(([k, v]) => `${k}=${v}`)
+          .join(', ')}): ${(err as Error).message}`,
+        false,
+        { cause: err },
+      );
     throw toStoreError(err, `DuckDB at ${opts.path}`);
   }
 
@@ -167,17 +181,27 @@ export async function createDuckdbStore(opts: DuckdbStoreOptions): Promise<Store
       if (records.length === 0) return;
       const cols = columnsOf(m);
       const optional = new Set(SCHEMA[m].optionalTags ?? []);
+      const tagOf = (rec: Record<string, unknown>, name: string) => {
+        const v = rec[name];
+        return typeof v === 'string' ? v : optional.has(name) ? '' : String(v);
+      };
+      const rows = lastPerKey(m, records as Record<string, unknown>[], tagOf);
+      const staging = `temp.main.${q(`staging_${m}`)}`;
+      let minTs = Number.POSITIVE_INFINITY;
+      let maxTs = Number.NEGATIVE_INFINITY;
+      let open = false;
       try {
         const appender = await conn.createAppender(`staging_${m}`, 'main', 'temp');
-        for (const rec of records as Record<string, unknown>[]) {
+        for (const rec of rows) {
           for (const c of cols) {
             const v = rec[c.name];
-            if (c.type === 'tag')
-              appender.appendVarchar(
-                typeof v === 'string' ? v : optional.has(c.name) ? '' : String(v),
-              );
-            else if (c.type === 'ts') appender.appendBigInt(BigInt(Math.trunc(v as number)));
-            else if (v === undefined || v === null) appender.appendNull();
+            if (c.type === 'tag') appender.appendVarchar(tagOf(rec, c.name));
+            else if (c.type === 'ts') {
+              const ts = Math.trunc(v as number);
+              if (ts < minTs) minTs = ts;
+              if (ts > maxTs) maxTs = ts;
+              appender.appendBigInt(BigInt(ts));
+            } else if (v === undefined || v === null) appender.appendNull();
             else if (c.type === 'float') appender.appendDouble(v as number);
             else if (c.type === 'int') appender.appendBigInt(BigInt(v as number));
             else if (c.type === 'bool') appender.appendBoolean(v as boolean);
@@ -186,16 +210,27 @@ export async function createDuckdbStore(opts: DuckdbStoreOptions): Promise<Store
           appender.endRow();
         }
         appender.closeSync();
-        // Last write wins within a batch too: keep the final row per key.
-        const key = [...SCHEMA[m].tags, 'ts'].map(q).join(', ');
+        // A replayed, rewritten or late row replaces the stored one with its key (last write
+        // wins, as in InfluxDB). Only the batch's own time range can hold such rows, and DuckDB
+        // skips every row group whose ts min/max lies outside it: the cost does not grow with
+        // history. Both statements in one transaction: a reader never sees the row missing.
+        const on = keyColumns(m)
+          .map((k) => `t.${q(k)} = s.${q(k)}`)
+          .join(' AND ');
+        await conn.run('BEGIN TRANSACTION');
+        open = true;
         await conn.run(
-          `INSERT OR REPLACE INTO ${q(m)} SELECT * FROM temp.main.${q(`staging_${m}`)} ` +
-            `QUALIFY row_number() OVER (PARTITION BY ${key} ORDER BY rowid DESC) = 1`,
+          `DELETE FROM ${q(m)} AS t USING ${staging} AS s ` +
+            `WHERE t.ts >= ${minTs} AND t.ts <= ${maxTs} AND ${on}`,
         );
+        await conn.run(`INSERT INTO ${q(m)} SELECT * FROM ${staging}`);
+        await conn.run('COMMIT');
+        open = false;
       } catch (err) {
+        if (open) await conn.run('ROLLBACK').catch(() => undefined);
         throw toStoreError(err, `DuckDB write ${m}`);
       } finally {
-        await conn.run(`DELETE FROM temp.main.${q(`staging_${m}`)}`).catch(() => undefined);
+        await conn.run(`DELETE FROM ${staging}`).catch(() => undefined);
       }
     });
 
@@ -287,6 +322,16 @@ export async function createDuckdbStore(opts: DuckdbStoreOptions): Promise<Store
       return rollupStateFromRows(await read('SELECT * FROM "rollup_state"', []));
     },
     writeRollupState: (state) => write('rollup_state', rollupStateRecords(state)),
+    async steady(query) {
+      const v = parseQuery.steady(query);
+      const params: (string | number | bigint)[] = [BigInt(v.from), BigInt(v.to)];
+      const rows = await read(
+        `SELECT * FROM "steady_1h"${where(['ts >= $1', 'ts < $2', ...filterSql(v, params)])}`,
+        params,
+      );
+      return rows as SteadyRow[];
+    },
+    writeSteady: (rows) => write('steady_1h', rows),
     replay(query) {
       return replayFrames(store, parseQuery.replay(query));
     },
