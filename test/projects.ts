@@ -49,6 +49,7 @@ export const INTEGRATION_TESTS = [
   'test/simulator/mqtt.test.ts',
   'test/storage/influxdb.test.ts',
   'test/storage/influxRetention.test.ts',
+  'test/storage/influxV2.test.ts',
   'test/storage/influxql.test.ts',
 ];
 
