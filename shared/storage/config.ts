@@ -37,7 +37,7 @@ export const StoreEnvShape = {
   /** 2.x/3.x token, or user:password on 1.x. */
   INFLUX_TOKEN: env.optionalString(),
   INFLUX_ORG: env.optionalString(),
-  /** 1.x retention policy to write to; the database's default when unset. */
+  /** 1.x retention policy of events, status, acks, alarms (autogen when unset); see layout.ts. */
   INFLUX_RETENTION_POLICY: env.optionalString(),
 };
 export const StoreEnv = z.object(StoreEnvShape);
