@@ -45,8 +45,6 @@ export const INTEGRATION_TESTS = [
   'test/resilience/faults.test.ts',
   'test/resilience/abuse.test.ts',
   'test/resilience/gatewayInput.test.ts',
-  'test/resilience/abuse.test.ts',
-  'test/resilience/gatewayInput.test.ts',
   'test/resilience/mqttInput.test.ts',
   'test/simulator/mqtt.test.ts',
   'test/storage/influxdb.test.ts',
