@@ -1,13 +1,13 @@
 /**
  * Settings shared by the bad-input and abuse parts of the resilience suite: one seed, and run
  * counts that are short in the main test command (CI) and full under `npm run test:resilience`
- * (RESILIENCE_FULL=1). A failing property prints its seed and path; RESILIENCE_SEED replays it.
+ * (RESILIENCE_SCALE=full, the switch the fault part uses too). A failing property prints its seed and path; RESILIENCE_SEED replays it.
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
-/** The full suite: `npm run test:resilience` sets RESILIENCE_FULL=1. */
-export const FULL = process.env.RESILIENCE_FULL === '1';
+/** The full suite: `npm run test:resilience` sets RESILIENCE_SCALE=full. */
+export const FULL = process.env.RESILIENCE_SCALE === 'full';
 
 /** The seed every property and generated message list starts from. */
 export const SEED = Number(process.env.RESILIENCE_SEED ?? '16');
