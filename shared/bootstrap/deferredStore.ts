@@ -42,6 +42,9 @@ export function deferredStore(kind: Store['kind'], open: () => Promise<Store>): 
     writeRollups: async (r, rows) => (await store()).writeRollups(r, rows),
     rollupState: async () => (await store()).rollupState(),
     writeRollupState: async (s) => (await store()).writeRollupState(s),
+    // A store without the steady-state tier answers none: readers then compute it (steady.ts).
+    steady: async (q) => (await store()).steady?.(q) ?? [],
+    writeSteady: async (rows) => (await store()).writeSteady?.(rows),
     replay: (q) =>
       (async function* () {
         yield* (await store()).replay(q);

@@ -92,6 +92,29 @@ export interface PartialsQuery extends LampFilter {
 export type PartialRow = LampTags & { ts: number } & { [column: string]: number | string };
 
 /**
+ * A row of the steady-state tier (steady.ts): per lamp, hour (`ts`) and steady `level` ('50',
+ * or 'any' for the lamp-hour's totals), the minutes and readings it covers, `hourCount` (the
+ * lamp-hour's readings when it was computed) and `<field>_sum` / `<field>_n` of the steady
+ * fields; the `any` row also has `slots` (bit i: 10-minute slot i had readings) and `first`
+ * (the first minute with readings).
+ */
+export type SteadyRow = LampTags & {
+  ts: number;
+  level: string;
+  minutes: number;
+  count: number;
+  hourCount?: number;
+  slots?: number;
+  first?: number;
+} & { [column: string]: number | string | undefined };
+
+/** The tier rows of a window, for the lamps the filter covers. */
+export interface SteadyQuery extends LampFilter {
+  from: number;
+  to: number;
+}
+
+/**
  * Which buckets of each rollup resolution are complete: those in [since, completeUntil). Reads
  * take anything outside from finer data (history written before the rollups began, the open
  * bucket, a bucket a late reading made dirty until it is computed again).
@@ -209,6 +232,12 @@ export interface Store {
   writeRollups(resolution: RollupResolution, rows: readonly PartialRow[]): Promise<void>;
   rollupState(): Promise<RollupState>;
   writeRollupState(state: RollupState): Promise<void>;
+  /**
+   * The steady-state tier (steady.ts), kept by the processor with the hourly rollups. Optional:
+   * without it readers compute the same rows from the 1-minute rollups.
+   */
+  steady?(query: SteadyQuery): Promise<SteadyRow[]>;
+  writeSteady?(rows: readonly SteadyRow[]): Promise<void>;
   /** Every lamp's level, power and state at each step of a window, in time order. */
   replay(query: ReplayQuery): AsyncIterable<ReplayFrame[]>;
   statusChanges(query: WindowQuery): Promise<StatusChanges>;

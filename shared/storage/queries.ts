@@ -13,6 +13,7 @@ import {
   type LampFilter,
   type PartialsQuery,
   type ReplayQuery,
+  type SteadyQuery,
   StoreQueryError,
   type WindowQuery,
 } from './port.ts';
@@ -87,6 +88,15 @@ export const PartialsQuerySchema = z
     path: ['bucketMs'],
   });
 
+/** The steady-state tier's rows of a window (at most 62 nights: a trial's longest). */
+export const SteadyQuerySchema = z
+  .strictObject({ ...filterShape, ...windowShape })
+  .refine(windowOrdered, windowIssue)
+  .refine((q) => q.to - q.from <= 62 * 86_400_000, {
+    message: 'at most 62 days',
+    path: ['to'],
+  });
+
 /** A replay: at most this many steps (a night at 1 s is 43,200). */
 export const MAX_REPLAY_STEPS = 100_000;
 
@@ -117,6 +127,7 @@ export const parseQuery = {
   alarms: (q: Omit<WindowQuery, 'vendorId' | 'modelId'>) => parse(AlarmQuerySchema, q, 'alarms'),
   partials: (q: PartialsQuery) => parse(PartialsQuerySchema, q, 'partials'),
   replay: (q: ReplayQuery) => parse(ReplayQuerySchema, q, 'replay'),
+  steady: (q: SteadyQuery) => parse(SteadyQuerySchema, q, 'steady'),
 };
 
 export type ValidFilter = z.infer<typeof LampFilterSchema>;
@@ -126,6 +137,7 @@ export type ValidWindow = z.infer<typeof WindowQuerySchema>;
 export type ValidAlarmQuery = z.infer<typeof AlarmQuerySchema>;
 export type ValidPartials = z.infer<typeof PartialsQuerySchema>;
 export type ValidReplay = z.infer<typeof ReplayQuerySchema>;
+export type ValidSteady = z.infer<typeof SteadyQuerySchema>;
 
 /** Bucket start for a timestamp: buckets align to the epoch, as InfluxQL's GROUP BY time() does. */
 export const bucketStart = (ts: number, bucketMs: number) => Math.floor(ts / bucketMs) * bucketMs;

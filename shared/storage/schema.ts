@@ -7,6 +7,9 @@
 import { TELEMETRY_FIELDS } from '../contract/telemetry.ts';
 import type { EncodedRecords } from './port.ts';
 
+/** Fields whose sum and count the steady-state tier keeps (steady.ts). */
+export const STEADY_FIELDS = ['activePower', 'operatingHours', 'illuminance'] as const;
+
 export const MEASUREMENTS = {
   telemetry: 'telemetry',
   status: 'status',
@@ -16,6 +19,8 @@ export const MEASUREMENTS = {
   /** Per lamp per minute and per hour (rollup.ts): kept by the processor, read by `history`/`energy`. */
   rollup_1m: 'rollup_1m',
   rollup_1h: 'rollup_1h',
+  /** Per lamp, hour and steady level (steady.ts): kept by the processor with rollup_1h. */
+  steady_1h: 'steady_1h',
   /** How far each rollup resolution is complete (one point per resolution, at time 0). */
   rollup_state: 'rollup_state',
   /** The newest reading of each lamp (one point per lamp, at time 0): start-up without a scan. */
@@ -92,6 +97,22 @@ export const SCHEMA: Record<Measurement, MeasurementSchema> = {
   },
   rollup_1m: ROLLUP_SCHEMA,
   rollup_1h: ROLLUP_SCHEMA,
+  steady_1h: {
+    tags: [...LAMP_TAGS, 'level'].sort(),
+    fields: {
+      minutes: 'int',
+      count: 'int',
+      hourCount: 'int',
+      slots: 'int',
+      first: 'int',
+      ...Object.fromEntries(
+        STEADY_FIELDS.flatMap((f) => [
+          [statColumn(f, 'sum'), 'float'],
+          [statColumn(f, 'n'), 'int'],
+        ]),
+      ),
+    },
+  },
   rollup_state: { tags: ['resolution'], fields: { since: 'int', completeUntil: 'int' } },
   /** The reading's own time is `readingTs`; the point sits at time 0 so a newer one replaces it. */
   last_state: {

@@ -19,6 +19,7 @@ import type {
 import { StoreError } from '../../../shared/storage/port.ts';
 import { computeRollups } from '../../../shared/storage/rollup.ts';
 import { addMinute } from '../../../shared/storage/schema.ts';
+import { computeSteady } from '../../../shared/storage/steady.ts';
 import type { JournalEntry } from '../spool/Journal.ts';
 import {
   EMPTY_SNAPSHOT,
@@ -219,7 +220,16 @@ export class RollupMaintainer {
     }
     const hours = this.tracker.dueHours();
     if (hours.length > 0) {
-      for (const h of hours) await computeRollups(this.store, '1h', h, h + HOUR_MS);
+      const state = this.tracker.rollupState();
+      const due = new Set(hours);
+      for (const h of hours) {
+        await computeRollups(this.store, '1h', h, h + HOUR_MS);
+        // The steady-state tier of the hour, and of the next one when it is already done: its
+        // first minutes count only if this hour's last ones held their level (steady.ts).
+        const next = h + HOUR_MS;
+        const end = !due.has(next) && next + HOUR_MS <= state['1m'].completeUntil ? next : h;
+        await computeSteady(this.store, h, end + HOUR_MS, state);
+      }
       this.tracker.hoursDone(hours);
       this.persist();
     }

@@ -47,6 +47,7 @@ import {
   rowsQuery,
   statusBeforeQuery,
   statusChangesQuery,
+  steadyQuery,
 } from './influxql.ts';
 import {
   bucketRetentionRules,
@@ -482,6 +483,11 @@ export async function createInfluxStore(opts: InfluxStoreOptions): Promise<Store
     },
     writeRollupState: (state) =>
       write('rollup_state', rollupStateRecords(state) as { ts: number }[]),
+    async steady(q) {
+      const series = await query(steadyQuery(parseQuery.steady(q), src));
+      return series.flatMap(rows) as unknown as SteadyRow[];
+    },
+    writeSteady: (records) => write('steady_1h', records),
     replay(q) {
       return replayFrames(store, parseQuery.replay(q));
     },

@@ -11,6 +11,7 @@ import type {
   ValidFilter,
   ValidHistory,
   ValidPartials,
+  ValidSteady,
   ValidWindow,
 } from '../queries.ts';
 import { type Measurement, SCHEMA, statColumn } from '../schema.ts';
@@ -131,6 +132,14 @@ export function rowsQuery(q: ValidPartials, src: SourceOf = defaultSource): stri
     `SELECT ${[...cols].map((c) => column(m, c)).join(', ')} FROM ${src(m)}` +
     `${where([...windowClauses(q), ...filterClauses(q)])}` +
     ' GROUP BY "lampId", "modelId", "segmentId", "vendorId"'
+  );
+}
+
+/** The steady-state tier's rows of a window (tags in the series header, as `rowsQuery`). */
+export function steadyQuery(q: ValidSteady, src: SourceOf = defaultSource): string {
+  return (
+    `SELECT * FROM ${src('steady_1h')}${where([...windowClauses(q), ...filterClauses(q)])}` +
+    ' GROUP BY "lampId", "level", "modelId", "segmentId", "vendorId"'
   );
 }
 
