@@ -36,6 +36,12 @@ export function createGatewayMetrics(sources: GatewayMetricSources) {
     labelNames: ['reason'],
     registers,
   });
+  const wsRefusals = new Counter({
+    name: 'gadelys_gateway_websocket_refusals_total',
+    help: 'WebSocket upgrades refused (reason: the HTTP status) and sockets closed for cause (frame_rate, token_revoked, frame_too_large, slow_reader)',
+    labelNames: ['reason'],
+    registers,
+  });
   new Gauge({
     name: 'gadelys_gateway_websocket_clients',
     help: 'Open WebSocket clients',
@@ -72,5 +78,5 @@ export function createGatewayMetrics(sources: GatewayMetricSources) {
       for (const [result, n] of Object.entries(s)) this.set({ result }, n);
     },
   });
-  return { registry, requests, commands, logins };
+  return { registry, requests, commands, logins, wsRefusals };
 }

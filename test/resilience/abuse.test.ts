@@ -110,6 +110,16 @@ async function gatewayRefusals(x: Harness): Promise<number> {
     .filter((v) => Number(v.labels.status) >= 400)
     .reduce((n, v) => n + v.value, 0);
 }
+/** WebSocket upgrades refused and sockets closed for cause, as the gateway's /metrics counts them. */
+async function wsRefusals(x: Harness): Promise<Record<string, number>> {
+  const text = await (await fetch(`${x.base}/metrics`)).text();
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(
+    /^gadelys_gateway_websocket_refusals_total\{reason="([^"]+)"\} (\d+)/gm,
+  ))
+    out[m[1]!] = Number(m[2]);
+  return out;
+}
 const brokerRefusals = (x: Harness) =>
   Object.values(x.broker.broker.stats().refusals).reduce((a, b) => a + b, 0);
 
@@ -242,6 +252,7 @@ describe('abuse', () => {
     }
     expect(brokerRefusals(h) - brokerBefore).toBeGreaterThanOrEqual(attempts.length);
 
+    const wsBefore = await wsRefusals(h);
     for (const token of [undefined, 'x', `${h.tokens.viewer}x`]) {
       const status = await connectWs(h.wsUrl, token).then(
         async (s) => {
@@ -252,6 +263,8 @@ describe('abuse', () => {
       );
       tally(section, status === 401, `ws ${token?.slice(0, 8)}: ${status}`);
     }
+    // refused upgrades are counted, as refused REST calls are
+    expect((await wsRefusals(h))['401'] ?? 0).toBe((wsBefore['401'] ?? 0) + 3);
 
     const restBefore = await gatewayRefusals(h);
     let rest = 0;
@@ -619,6 +632,7 @@ describe('abuse', () => {
         if (s.ws.readyState === WebSocket.CLOSED) resolve(-1);
         s.ws.once('close', (code) => resolve(code));
       });
+    const wsBefore = await wsRefusals(h);
     // revoked while the socket is open
     const revoked = await mint({ name: 'revoked' });
     const s1 = await connectWs(h.wsUrl, revoked.token);
@@ -645,6 +659,9 @@ describe('abuse', () => {
       (e) => e.status,
     );
     tally(section, ws3 === 401, `new socket with the expired token: ${ws3}`);
+    const wsAfter = await wsRefusals(h);
+    expect((wsAfter.token_revoked ?? 0) - (wsBefore.token_revoked ?? 0)).toBe(2);
+    expect((wsAfter['401'] ?? 0) - (wsBefore['401'] ?? 0)).toBe(1);
     allRefused(section);
   });
 
@@ -760,9 +777,14 @@ describe('abuse', () => {
       );
     }
     const s = await connectWs(h.wsUrl, h.tokens.viewer);
+    const wsBefore = await wsRefusals(h);
     const code = new Promise<number>((resolve) => s.ws.once('close', (c) => resolve(c)));
     s.ws.send('x'.repeat(600 * 1024));
     tally(section, (await code) === 1009, 'websocket frame of 600 KB');
+    await eventually('the oversized frame counted', async () => {
+      const n = (await wsRefusals(h)).frame_too_large ?? 0;
+      return n === (wsBefore.frame_too_large ?? 0) + 1;
+    });
     const lamp = await device(h.broker.registry.lamps[150]!.id);
     const before = brokerRefusals(h);
     lamp.publish(topics.telemetry(lamp.options.clientId!), 'x'.repeat(300_000), { qos: 0 });
@@ -831,6 +853,7 @@ describe('abuse', () => {
       { timeoutMs: 30_000, detail: () => JSON.stringify(h.gateway.ws.sessions()) },
     );
     tally(section, dropped, 'the stuck reader is dropped');
+    expect((await wsRefusals(h)).slow_reader ?? 0).toBeGreaterThanOrEqual(1);
     tally(section, (await h.api('GET', '/api/health')).status === 200, 'REST after');
     tallies.get(section)!.extra.published = rounds * lamps.length;
     tallies.get(section)!.extra.pendingBeforeSnapshots = coalesced?.pending ?? 'closed';

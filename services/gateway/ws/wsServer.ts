@@ -122,23 +122,31 @@ export function attachWebSocket(server: Server, ctx: GatewayContext, opts: WsOpt
     send(c, e);
   }
 
+  /** A refused upgrade, counted as REST counts its refusals (an attack shows in /metrics). */
+  const turnAway = (socket: Duplex, status: number, text: string): void => {
+    ctx.metrics.wsRefusals.inc({ reason: String(status) });
+    refuse(socket, status, text);
+  };
+
   server.on('upgrade', (req, socket, head) => {
     if (new URL(req.url ?? '/', 'http://x').pathname !== WS_PATH)
-      return refuse(socket, 404, 'Not Found');
+      return turnAway(socket, 404, 'Not Found');
     if (!originAllowed(req.headers.origin, req.headers.host, opts.allowedOrigins))
-      return refuse(socket, 403, 'Forbidden');
+      return turnAway(socket, 403, 'Forbidden');
     const token = tokenOf(req);
     const accept = (principal: Principal | undefined) => {
-      if (!principal) return refuse(socket, 401, 'Unauthorized');
+      if (!principal) return turnAway(socket, 401, 'Unauthorized');
       let open = 0;
       for (const c of clients) if (c.principal.username === principal.username) open++;
       if (open >= (opts.maxSocketsPerUser ?? GATEWAY_DEFAULTS.wsMaxSocketsPerUser))
-        return refuse(socket, 429, 'Too Many Requests');
+        return turnAway(socket, 429, 'Too Many Requests');
       wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, principal));
     };
     // Shared sessions (a cluster) are read from Redis; a failed read refuses like a bad token.
     if (!token) return accept(undefined);
-    ctx.users.authenticateNow(token).then(accept, () => refuse(socket, 503, 'Service Unavailable'));
+    ctx.users
+      .authenticateNow(token)
+      .then(accept, () => turnAway(socket, 503, 'Service Unavailable'));
   });
 
   const flushEveryMs = opts.flushEveryMs ?? Math.max(10, Math.min(50, opts.minIntervalMs));
@@ -148,6 +156,7 @@ export function attachWebSocket(server: Server, ctx: GatewayContext, opts: WsOpt
     // Alarms and command updates are few; still, a client that stops reading altogether is
     // dropped rather than buffered for without limit.
     if (c.ws.bufferedAmount > opts.maxBufferedBytes * 4) {
+      ctx.metrics.wsRefusals.inc({ reason: 'slow_reader' });
       c.ws.terminate();
       return;
     }
@@ -182,7 +191,12 @@ export function attachWebSocket(server: Server, ctx: GatewayContext, opts: WsOpt
     };
     clients.add(c);
     ws.on('close', () => clients.delete(c));
-    ws.on('error', () => clients.delete(c));
+    ws.on('error', (err: Error & { code?: string }) => {
+      clients.delete(c);
+      // the ws library closes with 1009 a frame beyond maxPayload [RFC 6455 7.4.1]
+      if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH')
+        ctx.metrics.wsRefusals.inc({ reason: 'frame_too_large' });
+    });
     ws.on('message', (data, isBinary) => {
       void onMessage(c, isBinary ? '' : data.toString()).catch((err: unknown) => {
         ctx.log.warn({ err }, 'websocket message failed');
@@ -213,7 +227,10 @@ export function attachWebSocket(server: Server, ctx: GatewayContext, opts: WsOpt
     if (!takeFrame(c)) {
       c.refusedInARow++;
       // A client that keeps sending after being told is not a dashboard: close it.
-      if (c.refusedInARow > 4 * framesPerSecond) return c.ws.close(4429, 'too many frames');
+      if (c.refusedInARow > 4 * framesPerSecond) {
+        ctx.metrics.wsRefusals.inc({ reason: 'frame_rate' });
+        return c.ws.close(4429, 'too many frames');
+      }
       if (c.refusedInARow === 1)
         sendError(c, new GatewayError('rate_limited', 'too many frames; slow down', undefined, 1));
       return;
@@ -299,7 +316,8 @@ export function attachWebSocket(server: Server, ctx: GatewayContext, opts: WsOpt
 
   function revoke(c: Client): void {
     sendError(c, new GatewayError('unauthenticated', 'token revoked or expired'));
-    clients.delete(c);
+    // counted once: a frame already read may find the socket the sweep revoked
+    if (clients.delete(c)) ctx.metrics.wsRefusals.inc({ reason: 'token_revoked' });
     c.ws.close(4401, 'unauthorized');
   }
 
