@@ -237,9 +237,9 @@ export const ModelReport = z.object({
   energyBasis: z.enum(['complete nights', 'night so far', 'none']),
   routeMedianKWhPerLampPerNight: kWh.nullable(),
   deviationFromRouteMedianPct: NullableNumber,
-  /** Steady-state readings only; `samples` readings in `buckets` lamp x 10-minute buckets. */
+  /** Steady-state readings only; `samples` readings in `minutes` steady lamp-minutes. */
   dimmingCurve: z.array(
-    z.object({ level: z.number(), powerW: NullableNumber, samples: count, buckets: count }),
+    z.object({ level: z.number(), powerW: NullableNumber, samples: count, minutes: count }),
   ),
   availabilityPct: NullableNumber,
   availability: z.object({ bucketsWithData: count, bucketsExpected: count }),

@@ -92,12 +92,16 @@ test('the dimming curve rests on steady-state readings only, and says on how man
     const at = (level: number) => m.dimmingCurve.find((c: any) => c.level === level);
     // Levels the lamps never held: no point, where 5-minute means put one at 50 % and 70 %.
     for (const level of [20, 30, 50, 60, 70, 80, 90, 100]) expect(at(level).powerW).toBeNull();
-    // Levels held: the model's power there, from the buckets that had held for the settle time
-    // (the first 10 minutes at a level only settle it): 20 readings per lamp at 40 % and 10 %.
-    for (const level of [40, 10]) {
+    // Levels held: the model's power there, from the minutes after the level had held for the
+    // settle time (10 minutes): 40 % from minute 0, so minutes 10-20 (11, 22 readings a lamp);
+    // 10 % from minute 23, so 33-49 (17 minutes, 34 readings); 90 % never held long enough.
+    for (const [level, minutes] of [
+      [40, 11],
+      [10, 17],
+    ] as const) {
       expect(at(level).powerW).toBeCloseTo(activePower(model, level, 1000), 1);
-      expect(at(level).samples).toBe(20 * m.lamps);
-      expect(at(level).buckets).toBe(m.lamps);
+      expect(at(level).samples).toBe(2 * minutes * m.lamps);
+      expect(at(level).minutes).toBe(minutes * m.lamps);
     }
   }
 });

@@ -1,14 +1,16 @@
 /**
- * The readings a report rests on, as per-lamp 10-minute buckets of min, max, sum, count and last
- * for each field a report needs. Read through the storage port's one aggregate read, from the
- * coarsest resolution that is complete (the 1-minute rollups where the processor keeps them),
- * so a 7-night report costs the same on a lab that has run for a year as on a new one.
+ * Per-lamp buckets of min, max, sum, count and last of the fields a report needs (12-hour
+ * buckets of the counters for the vendor report, of energy and commanded level for trials).
+ * Read through the storage port's one aggregate read, from the coarsest resolution that is
+ * complete (the hourly rollups where the processor keeps them), so a report costs the same on a
+ * lab that has run for a year as on a new one. The dimming curve reads the steady-state tier
+ * instead (shared/storage/steady.ts).
  */
 import type { TelemetryField } from '../../../shared/contract/index.ts';
 import type { LampFilter, PartialRow, PartialStat, Store } from '../../../shared/storage/port.ts';
 import { type Acc, emptyAcc, mergeInto, planPieces } from '../../../shared/storage/rollup.ts';
 
-/** Bucket of the report's readings: fine enough for steady levels, coarse enough to stay fast. */
+/** Default bucket of `readBuckets`. */
 export const REPORT_BUCKET_MS = 10 * 60_000;
 
 export const BUCKET_FIELDS = [
@@ -64,6 +66,35 @@ export function mergeBucketRows(pieces: readonly (readonly PartialRow[])[]): Lam
       lampId,
       [...buckets.values()].sort((a, b) => a.ts - b.ts),
     );
+  return out;
+}
+
+/** Buckets of two reads of other fields over the same window and bucket, as one. Pure. */
+export function mergeBuckets(a: LampBuckets, b: LampBuckets): LampBuckets {
+  const out: LampBuckets = new Map();
+  for (const [lampId, list] of a)
+    out.set(
+      lampId,
+      list.map((x) => ({ ...x, stats: { ...x.stats } })),
+    );
+  for (const [lampId, list] of b) {
+    const mine = out.get(lampId) ?? [];
+    const at = new Map(mine.map((x) => [x.ts, x]));
+    for (const x of list) {
+      const had = at.get(x.ts);
+      if (!had) {
+        mine.push(x);
+        continue;
+      }
+      for (const f of BUCKET_FIELDS)
+        if (x.stats[f].n > 0 || x.stats[f].min !== undefined) had.stats[f] = x.stats[f];
+      had.count = Math.max(had.count, x.count);
+    }
+    out.set(
+      lampId,
+      mine.sort((p, q) => p.ts - q.ts),
+    );
+  }
   return out;
 }
 

@@ -1,58 +1,45 @@
 /**
- * Report figures of a group of lamps from their 10-minute buckets (buckets.ts). Pure.
+ * Report figures of a group of lamps, from the steady-state tier's rows (steady.ts: per lamp,
+ * hour and steady level) and 12-hour buckets of the counters (buckets.ts). Pure.
  *
- * Steady state: a bucket counts for the dimming curve only when every reading in it had the
- * actual level equal to the target (min = max for both, and equal to each other) and the bucket
- * before it was steady at the same level, so the level had held for at least a whole bucket
- * (the settle time) before the bucket began. A bucket that straddles a level change never counts.
+ * Steady state: a minute counts for the dimming curve when its actual level equalled the
+ * commanded level in every reading (min = max for both, and equal to each other) and every
+ * minute with readings in the settle time before it (10 minutes) held that level too. A minute
+ * that straddles a level change, and the settle time after one, never count.
  */
-import { type LampBucket, type LampBuckets, REPORT_BUCKET_MS } from './buckets.ts';
+
+import type { SteadyRow } from '../../../shared/storage/port.ts';
+import { ANY_LEVEL, SLOT_MS } from '../../../shared/storage/steady.ts';
+import type { LampBucket, LampBuckets } from './buckets.ts';
+
+export { SETTLE_MS } from '../../../shared/storage/steady.ts';
 
 export const CURVE_LEVELS = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100] as const;
 /** A steady level counts for a curve point when it is this close to it, %. */
 export const CURVE_TOLERANCE_PCT = 1;
-/** Readings that agree within this are one level (the contract rounds levels to 0.1 %). */
-const LEVEL_EPS = 0.05;
-/** The settle time: a steady bucket counts when the level had held through the bucket before. */
-export const SETTLE_MS = REPORT_BUCKET_MS;
 
 const round = (x: number, digits = 3) => Number(x.toFixed(digits));
+const num = (row: SteadyRow, column: string) => {
+  const v = row[column];
+  return typeof v === 'number' ? v : 0;
+};
 
-/** The level a bucket held throughout, or undefined when it moved or missed its target. */
-export function steadyLevel(b: LampBucket): number | undefined {
-  const a = b.stats.actualLevel;
-  const t = b.stats.targetLevel;
-  if (a.min === undefined || a.max === undefined || t.min === undefined || t.max === undefined)
-    return undefined;
-  if (a.max - a.min > LEVEL_EPS || t.max - t.min > LEVEL_EPS) return undefined;
-  if (Math.abs(a.min - t.min) > LEVEL_EPS) return undefined;
-  return a.min;
-}
-
-export interface SteadyBucket {
-  lampId: string;
-  level: number;
-  bucket: LampBucket;
-}
-
-/** Buckets in steady state that had held since the settle time before them. */
-export function steadyBuckets(buckets: LampBuckets, lampIds: Iterable<string>): SteadyBucket[] {
-  const out: SteadyBucket[] = [];
-  for (const lampId of lampIds) {
-    const list = buckets.get(lampId) ?? [];
-    for (let i = 1; i < list.length; i++) {
-      const b = list[i]!;
-      const prev = list[i - 1]!;
-      if (b.ts - prev.ts !== SETTLE_MS || b.stats.activePower.n === 0) continue;
-      const level = steadyLevel(b);
-      const before = steadyLevel(prev);
-      if (level === undefined || before === undefined || Math.abs(level - before) > LEVEL_EPS)
-        continue;
-      out.push({ lampId, level, bucket: b });
-    }
+/** The rows of these lamps at a steady level (not the lamp-hours' totals), with their level. */
+export function steadyLevels(
+  rows: readonly SteadyRow[],
+  lampIds: Iterable<string>,
+): { level: number; row: SteadyRow }[] {
+  const own = new Set(lampIds);
+  const out: { level: number; row: SteadyRow }[] = [];
+  for (const row of rows) {
+    if (row.level === ANY_LEVEL || !own.has(row.lampId)) continue;
+    const level = Number(row.level);
+    if (Number.isFinite(level)) out.push({ level, row });
   }
   return out;
 }
+
+export type SteadyLevel = ReturnType<typeof steadyLevels>[number];
 
 export interface CurvePoint {
   level: number;
@@ -60,40 +47,42 @@ export interface CurvePoint {
   powerW: number | null;
   /** Readings the point rests on. */
   samples: number;
-  /** Steady buckets (lamp x 10 minutes) they came from. */
-  buckets: number;
+  /** Steady lamp-minutes they came from. */
+  minutes: number;
 }
 
-export function dimmingCurve(steady: readonly SteadyBucket[]): CurvePoint[] {
+export function dimmingCurve(steady: readonly SteadyLevel[]): CurvePoint[] {
   return CURVE_LEVELS.map((level) => {
     let sum = 0;
     let n = 0;
-    let buckets = 0;
+    let minutes = 0;
     for (const s of steady) {
       if (Math.abs(s.level - level) > CURVE_TOLERANCE_PCT) continue;
-      sum += s.bucket.stats.activePower.sum;
-      n += s.bucket.stats.activePower.n;
-      buckets += 1;
+      const pn = num(s.row, 'activePower_n');
+      if (pn === 0) continue;
+      sum += num(s.row, 'activePower_sum');
+      n += pn;
+      minutes += s.row.minutes;
     }
-    return { level, powerW: n > 0 ? round(sum / n, 2) : null, samples: n, buckets };
+    return { level, powerW: n > 0 ? round(sum / n, 2) : null, samples: n, minutes };
   });
 }
 
 export interface Availability {
   pct: number | null;
-  /** Lamp-buckets that had at least one reading, of those in which readings were expected. */
+  /** Lamp-slots (10 minutes) that had at least one reading, of those in which readings were expected. */
   bucketsWithData: number;
   bucketsExpected: number;
 }
 
 /**
- * Availability over the time in which reports were expected: from the first bucket in which any
- * of `reference` lamps reported (the lab or the vendor's lamps going live) or `from`, whichever
- * is later, up to the last whole bucket before `now` or `to`. Time that has not happened yet, and
- * time before the lab reported at all, count for nothing.
+ * Availability over the time in which reports were expected: from the first 10-minute slot in
+ * which any of the lamps reported (the lab or the vendor's lamps going live) or `from`,
+ * whichever is later, up to the last whole slot before `now` or `to`. Time that has not happened
+ * yet, and time before the lab reported at all, count for nothing.
  */
 export function availability(
-  buckets: LampBuckets,
+  rows: readonly SteadyRow[],
   lampIds: readonly string[],
   window: { from: number; to: number },
   firstReport: number | undefined,
@@ -101,15 +90,18 @@ export function availability(
 ): Availability {
   if (firstReport === undefined || lampIds.length === 0)
     return { pct: null, bucketsWithData: 0, bucketsExpected: 0 };
-  const start = Math.max(
-    window.from,
-    Math.floor(firstReport / REPORT_BUCKET_MS) * REPORT_BUCKET_MS,
-  );
-  const end = Math.min(window.to, Math.floor(now / REPORT_BUCKET_MS) * REPORT_BUCKET_MS);
-  const perLamp = Math.max(0, Math.ceil((end - start) / REPORT_BUCKET_MS));
+  const start = Math.max(window.from, Math.floor(firstReport / SLOT_MS) * SLOT_MS);
+  const end = Math.min(window.to, Math.floor(now / SLOT_MS) * SLOT_MS);
+  const perLamp = Math.max(0, Math.ceil((end - start) / SLOT_MS));
+  const own = new Set(lampIds);
   let seen = 0;
-  for (const id of lampIds)
-    for (const b of buckets.get(id) ?? []) if (b.ts >= start && b.ts < end && b.count > 0) seen++;
+  for (const r of rows) {
+    if (r.level !== ANY_LEVEL || !own.has(r.lampId) || !r.slots) continue;
+    for (let i = 0; r.slots >> i; i++) {
+      const t = r.ts + i * SLOT_MS;
+      if ((r.slots >> i) & 1 && t >= start && t < end) seen++;
+    }
+  }
   const expected = perLamp * lampIds.length;
   return {
     pct: expected > 0 ? round(Math.min(100, (seen / expected) * 100), 2) : null,
@@ -118,19 +110,17 @@ export function availability(
   };
 }
 
-/** The first bucket start in which any of the lamps reported, or undefined. */
+/** The first minute in which any of the lamps reported, or undefined. */
 export function firstReportOf(
-  buckets: LampBuckets,
+  rows: readonly SteadyRow[],
   lampIds?: Iterable<string>,
 ): number | undefined {
+  const own = lampIds ? new Set(lampIds) : undefined;
   let first: number | undefined;
-  const ids = lampIds ?? buckets.keys();
-  for (const id of ids)
-    for (const b of buckets.get(id) ?? [])
-      if (b.count > 0) {
-        if (first === undefined || b.ts < first) first = b.ts;
-        break;
-      }
+  for (const r of rows) {
+    if (r.level !== ANY_LEVEL || r.first === undefined || (own && !own.has(r.lampId))) continue;
+    if (first === undefined || r.first < first) first = r.first;
+  }
   return first;
 }
 
@@ -187,27 +177,39 @@ export interface PowerCreep {
 
 /**
  * Power creep of a constant-light-output driver: as its LEDs age it drives them harder, so
- * steady power at one level rises with operating hours. Fitted over every steady bucket of the
- * group at the most common lit level (lamps of different ages spread the hours).
+ * steady power at one level rises with operating hours. Fitted over the steady lamp-hours of the
+ * group at the most common lit level (by steady minutes; lamps of different ages spread the
+ * hours): one point per lamp-hour, its mean operating hours against its mean power.
  */
-export function powerCreep(steady: readonly SteadyBucket[]): PowerCreep {
+export function powerCreep(steady: readonly SteadyLevel[]): PowerCreep {
   const counts = new Map<number, number>();
   for (const s of steady) {
     if (s.level <= 0) continue;
     const l = Math.round(s.level);
-    counts.set(l, (counts.get(l) ?? 0) + 1);
+    counts.set(l, (counts.get(l) ?? 0) + s.row.minutes);
   }
   const best = [...counts].sort((a, b) => b[1] - a[1] || b[0] - a[0])[0];
   const none = { atLevel: null, wPer1000h: null, pctPer1000h: null, samples: 0 };
   if (!best) return none;
+  // Rows of one lamp-hour at levels that round alike are one point.
+  const points = new Map<string, { h: number; hn: number; p: number; pn: number }>();
+  for (const s of steady) {
+    const r = s.row;
+    if (Math.round(s.level) !== best[0]) continue;
+    const key = `${r.lampId}\u0000${r.ts}`;
+    const pt = points.get(key) ?? { h: 0, hn: 0, p: 0, pn: 0 };
+    pt.h += num(r, 'operatingHours_sum');
+    pt.hn += num(r, 'operatingHours_n');
+    pt.p += num(r, 'activePower_sum');
+    pt.pn += num(r, 'activePower_n');
+    points.set(key, pt);
+  }
   const xs: number[] = [];
   const ys: number[] = [];
-  for (const s of steady) {
-    const st = s.bucket.stats;
-    if (Math.round(s.level) !== best[0] || st.operatingHours.n === 0 || st.activePower.n === 0)
-      continue;
-    xs.push(st.operatingHours.sum / st.operatingHours.n);
-    ys.push(st.activePower.sum / st.activePower.n);
+  for (const pt of points.values()) {
+    if (pt.hn === 0 || pt.pn === 0) continue;
+    xs.push(pt.h / pt.hn);
+    ys.push(pt.p / pt.pn);
   }
   const n = xs.length;
   const mx = xs.reduce((a, b) => a + b, 0) / n;
@@ -230,24 +232,30 @@ export function powerCreep(steady: readonly SteadyBucket[]): PowerCreep {
 }
 
 /**
- * Lux at the post's light sensor per watt, over steady lit buckets (the sensor sees sky light
- * too: read it at night). Null where the posts have no light sensor.
+ * Lux at the post's light sensor per watt: the mean illuminance of the steady lit readings that
+ * have one, over the mean power of the same lamp-hours' steady readings (the sensor sees sky
+ * light too: read it at night). Null where the posts have no light sensor.
  */
-export function luxPerWatt(steady: readonly SteadyBucket[]): {
+export function luxPerWatt(steady: readonly SteadyLevel[]): {
   value: number | null;
   samples: number;
 } {
   let lux = 0;
+  let luxN = 0;
   let watts = 0;
-  let n = 0;
+  let wattsN = 0;
   for (const s of steady) {
-    const st = s.bucket.stats;
-    if (s.level <= 0 || st.illuminance.n === 0 || st.activePower.n === 0) continue;
-    lux += st.illuminance.sum / st.illuminance.n;
-    watts += st.activePower.sum / st.activePower.n;
-    n++;
+    const r = s.row;
+    const ln = num(r, 'illuminance_n');
+    const pn = num(r, 'activePower_n');
+    if (s.level <= 0 || ln === 0 || pn === 0) continue;
+    lux += num(r, 'illuminance_sum');
+    luxN += ln;
+    watts += num(r, 'activePower_sum');
+    wattsN += pn;
   }
-  return { value: n > 0 && watts > 0 ? round(lux / watts, 4) : null, samples: n };
+  const value = luxN > 0 && watts > 0 ? round(lux / luxN / (watts / wattsN), 4) : null;
+  return { value, samples: luxN };
 }
 
 /** Failures of each type per 1,000 operating hours of the group. */

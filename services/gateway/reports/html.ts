@@ -31,7 +31,7 @@ function rows(pairs: readonly [string, string][]): string {
 }
 
 export const VENDOR_METHOD =
-  'Energy per lamp-night from the lamps’ cumulative energy counters over noon-to-noon UTC nights. Dimming curve: mean active power of readings in 10-minute buckets in which the actual level equalled the commanded level throughout and had done so for the whole bucket before (steady state), at levels within 1 % of each point. Availability: 10-minute buckets with at least one reading, of those from the first report of the vendor’s lamps up to now. Command response: from each command’s issue time to the lamp’s first stored acknowledgement. Power creep (constant-light-output drivers): least-squares slope of steady power at the most common level against operating hours.';
+  'Energy per lamp-night from the lamps’ cumulative energy counters over noon-to-noon UTC nights. Dimming curve: mean active power of the readings in minutes in which the actual level equalled the commanded level throughout and every minute of the 10 before, with readings, held it too (steady state), at levels within 1 % of each point. Availability: 10-minute slots with at least one reading, of those from the first report of the vendor’s lamps up to now. Command response: from each command’s issue time to the lamp’s first stored acknowledgement. Power creep (constant-light-output drivers): least-squares slope of steady power at the most common level against operating hours.';
 
 export const VENDOR_CAVEATS = [
   'Route median: the median of every lamp’s mean kWh per night on the route; no other vendor’s figures are shown.',
@@ -50,7 +50,7 @@ function modelSection(m: ModelReport): string {
       ['deviation from route median', figure(m.deviationFromRouteMedianPct, ' %')],
       [
         'availability',
-        `${figure(m.availabilityPct, ' %')} (${m.availability.bucketsWithData} of ${m.availability.bucketsExpected} buckets)`,
+        `${figure(m.availabilityPct, ' %')} (${m.availability.bucketsWithData} of ${m.availability.bucketsExpected} 10-minute slots)`,
       ],
       [
         'operating hours',
@@ -66,10 +66,10 @@ function modelSection(m: ModelReport): string {
       [
         'power creep',
         m.powerCreep
-          ? `${figure(m.powerCreep.wPer1000h, ' W')} per 1,000 h at ${figure(m.powerCreep.atLevel, ' %')} (${m.powerCreep.samples} buckets)`
+          ? `${figure(m.powerCreep.wPer1000h, ' W')} per 1,000 h at ${figure(m.powerCreep.atLevel, ' %')} (${m.powerCreep.samples} lamp-hours)`
           : 'not a constant-light-output driver',
       ],
-      ['lux per watt', `${figure(m.luxPerWatt.value)} (${m.luxPerWatt.samples} buckets)`],
+      ['lux per watt', `${figure(m.luxPerWatt.value)} (${m.luxPerWatt.samples} readings)`],
       [
         'command response',
         `p50 ${figure(m.commandResponseMs.p50, ' ms')}, p95 ${figure(m.commandResponseMs.p95, ' ms')} (${m.commandResponseMs.samples} acks)`,

@@ -7,7 +7,7 @@ import type { Registry } from '../../../shared/registry/index.ts';
 import type { Store } from '../../../shared/storage/port.ts';
 import { nightWindow } from '../http/query.ts';
 import type { Trial } from '../trials/trial.ts';
-import { type LampBucket, readBuckets } from './buckets.ts';
+import { type LampBucket, mergeBuckets, readBuckets } from './buckets.ts';
 import { DAY_MS } from './nights.ts';
 import { type Comparison, compareGroups, type LampNight } from './trialReport.ts';
 
@@ -66,8 +66,9 @@ export function lampNights(
     const morning = at.get(from + HALF_DAY_MS);
     const e = evening?.stats.activeEnergy;
     const m = morning?.stats.activeEnergy;
-    const start = before?.last ?? e?.min;
-    const end = m?.last;
+    // The counter only grows: a bucket's largest reading is its last one.
+    const start = before?.max ?? e?.min;
+    const end = m?.max;
     const levels = [mean(evening), mean(morning)];
     if (start === undefined || end === undefined || end < start) continue;
     if (levels[0] === undefined || levels[1] === undefined) continue;
@@ -129,11 +130,22 @@ export async function loadTrialReport(
   const rows: { test: LampNight[]; control: LampNight[] } = { test: [], control: [] };
   for (let i = 0; i < ids.length && nights.length > 0; i += 1000) {
     const chunk = ids.slice(i, i + 1000);
-    const buckets = await readBuckets(deps.store, { lampIds: chunk }, from, to, {
-      bucketMs: HALF_DAY_MS,
-      fields: ['activeEnergy', 'targetLevel'],
-      stats: ['sum', 'n', 'min', 'last'],
-    });
+    // Two narrow reads (each statistic of each field is an aggregate the store computes): the
+    // counter's spread and the commanded level's mean. No `last`: the costliest statistic.
+    const half = { bucketMs: HALF_DAY_MS };
+    const [energy, levels] = await Promise.all([
+      readBuckets(deps.store, { lampIds: chunk }, from, to, {
+        ...half,
+        fields: ['activeEnergy'],
+        stats: ['min', 'max'],
+      }),
+      readBuckets(deps.store, { lampIds: chunk }, from, to, {
+        ...half,
+        fields: ['targetLevel'],
+        stats: ['sum', 'n'],
+      }),
+    ]);
+    const buckets = mergeBuckets(energy, levels);
     for (const id of chunk) {
       const list = lampNights(id, buckets.get(id) ?? [], nights);
       (testSet.has(id) ? rows.test : rows.control).push(...list);

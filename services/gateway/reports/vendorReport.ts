@@ -4,6 +4,8 @@
  * power creep of constant-light-output drivers, lux per watt, command response from stored acks,
  * and the deviation from the route median. Pure: the route handler fetches the inputs.
  */
+
+import type { SteadyRow } from '../../../shared/storage/port.ts';
 import { percentile } from '../commands/CommandTracker.ts';
 import type { LampBuckets } from './buckets.ts';
 import {
@@ -16,7 +18,7 @@ import {
   luxPerWatt,
   type PowerCreep,
   powerCreep,
-  steadyBuckets,
+  steadyLevels,
   type Usage,
   usage,
 } from './figures.ts';
@@ -66,10 +68,10 @@ export interface ReportInputs {
   nights: readonly NightWindow[];
   /** Per night: kWh per lamp over the whole route (for the route median). */
   nightEnergy: { night: string; byLamp: Map<string, number> }[];
-  /** 10-minute buckets of (at least) the model's lamps over the report's window. */
-  buckets: LampBuckets;
-  /** Buckets with the counters (operating hours, switch-ons) of the window; `buckets` when absent. */
-  usageBuckets?: LampBuckets;
+  /** Steady-state tier rows of (at least) the model's lamps over the report's window. */
+  steady: readonly SteadyRow[];
+  /** Buckets with the counters (operating hours, switch-ons) of the window. */
+  usageBuckets: LampBuckets;
   /** When the lamps the report is about first reported in the window (availability's start). */
   firstReport: number | undefined;
   now: number;
@@ -133,17 +135,17 @@ export function buildModelReport(i: ReportInputs): ModelReport {
     modelMean !== null && routeMedian !== null && routeMedian > 0
       ? ((modelMean - routeMedian) / routeMedian) * 100
       : null;
-  const steady = steadyBuckets(i.buckets, own);
+  const steady = steadyLevels(i.steady, own);
   const first = i.nights[0];
   const last = i.nights.at(-1);
   const avail = availability(
-    i.buckets,
+    i.steady,
     own,
     { from: first?.from ?? 0, to: last?.to ?? 0 },
     i.firstReport,
     i.now,
   );
-  const use = usage(i.usageBuckets ?? i.buckets, own);
+  const use = usage(i.usageBuckets, own);
   const rates = failureRates(i.failures, use.operatingHours);
   const sorted = [...i.rtts].sort((a, b) => a - b);
   return {
