@@ -79,6 +79,14 @@ describe('RollupMaintainer', () => {
       [R0 + HOUR, 180],
       [R0 + HOUR, 180],
     ]);
+    // The steady-state tier of each hour, written with it: each lamp-hour's readings as above.
+    const tier = await store.steady!({ from: R0, to: R0 + 3 * HOUR });
+    expect(
+      tier
+        .filter((r) => r.level === 'any')
+        .map((r) => [r.ts, r.count])
+        .sort((a, b) => Number(a[0]) - Number(b[0])),
+    ).toEqual(hours.map((h) => [h.ts, h.count]).sort((a, b) => Number(a[0]) - Number(b[0])));
     // At shutdown the open minute is computed too, and stays out of the complete range.
     await maintainer.stop();
     expect(JSON.parse(readFileSync(join(dir, 'rollups.json'), 'utf8')).minutes).toEqual([]);
