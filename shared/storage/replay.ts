@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { Id } from '../contract/common.ts';
-import type { ReplayFrame, Store } from './port.ts';
+import type { PartialsQuery, ReplayFrame, Store } from './port.ts';
 import type { ValidReplay } from './queries.ts';
 import { bucketStart, QUERY_LIMITS } from './queries.ts';
 import { planPieces } from './rollup.ts';
@@ -21,10 +21,45 @@ export const REPLAY_CHUNK_STEPS = 360;
 
 type Reads = Pick<Store, 'partials' | 'rollupState' | 'statusChanges'>;
 
+/**
+ * The last level and power of each lamp in each step of one piece, as parallel columns (step
+ * start `t`; null: the lamp had no such reading in that step).
+ */
+export interface StepLasts {
+  lampId: readonly string[];
+  t: readonly number[];
+  level: readonly (number | null)[];
+  power: readonly (number | null)[];
+}
+
+/** Reads a piece's step lasts: `partials` by default; an adapter may answer it more directly. */
+export type StepLastsReader = (
+  query: Omit<PartialsQuery, 'fields' | 'stats' | 'count'> & { bucketMs: number },
+) => Promise<StepLasts>;
+
+/** StepLasts from the port's aggregate read (rows of `<field>_last`). */
+export const partialsStepLasts =
+  (store: Pick<Store, 'partials'>): StepLastsReader =>
+  async (query) => {
+    const rows = await store.partials({
+      ...query,
+      fields: ['actualLevel', 'activePower'],
+      stats: ['last'],
+    });
+    const num = (x: unknown) => (typeof x === 'number' ? x : null);
+    return {
+      lampId: rows.map((r) => r.lampId),
+      t: rows.map((r) => r.ts),
+      level: rows.map((r) => num(r[LEVEL])),
+      power: rows.map((r) => num(r[POWER])),
+    };
+  };
+
 export async function* replayFrames(
   store: Reads,
   v: ValidReplay,
   chunkSteps = REPLAY_CHUNK_STEPS,
+  readLasts: StepLastsReader = partialsStepLasts(store),
 ): AsyncGenerator<ReplayFrame[]> {
   const { from: _f, to: _t, stepMs: _s, ...lampFilter } = v;
   const state = await store.rollupState();
@@ -43,22 +78,21 @@ export async function* replayFrames(
     for (let t = cs; t < ce; t += v.stepMs) frames.push({ t, level: {}, power: {}, state: {} });
     // Pieces come in time order: a later piece's last reading of a step replaces an earlier's.
     for (const p of planPieces(Math.max(cs, v.from), ce, state, v.stepMs)) {
-      const rows = await store.partials({
+      const c = await readLasts({
         ...lampFilter,
         source: p.source,
         from: p.from,
         to: p.to,
         bucketMs: v.stepMs,
-        fields: ['actualLevel', 'activePower'],
-        stats: ['last'],
       });
-      for (const row of rows) {
-        const frame = frames[(row.ts - cs) / v.stepMs];
+      for (let i = 0; i < c.t.length; i++) {
+        const frame = frames[((c.t[i] as number) - cs) / v.stepMs];
         if (!frame) continue;
-        const level = row[LEVEL];
-        const power = row[POWER];
-        if (typeof level === 'number') frame.level[row.lampId] = level;
-        if (typeof power === 'number') frame.power[row.lampId] = power;
+        const lampId = c.lampId[i] as string;
+        const level = c.level[i];
+        const power = c.power[i];
+        if (typeof level === 'number') frame.level[lampId] = level;
+        if (typeof power === 'number') frame.power[lampId] = power;
       }
     }
     const head = frames[0];

@@ -22,7 +22,7 @@ import {
   StoreError,
 } from '../port.ts';
 import { parseQuery, type ValidFilter, type ValidPartials } from '../queries.ts';
-import { replayFrames } from '../replay.ts';
+import { REPLAY_CHUNK_STEPS, replayFrames, type StepLastsReader } from '../replay.ts';
 import { composedEnergy, composedHistory } from '../rollup.ts';
 import { compact, MEASUREMENTS, type Measurement, SCHEMA, statColumn } from '../schema.ts';
 import {
@@ -279,6 +279,56 @@ export async function createDuckdbStore(opts: DuckdbStoreOptions): Promise<Store
     return rows as PartialRow[];
   };
 
+  /**
+   * Replay's read: each lamp's last level and power per step, grouped by lamp and step only and
+   * read back as columns (no row objects: a night of the route at 10 s is 1.2 M cells).
+   */
+  const stepLasts: StepLastsReader = async (query) => {
+    const v = parseQuery.partials({
+      ...query,
+      fields: ['actualLevel', 'activePower'],
+      stats: ['last'],
+    });
+    const size = v.bucketMs;
+    if (size === undefined || !Number.isSafeInteger(size))
+      throw new StoreError('step is not an integer', false);
+    const col = (f: 'actualLevel' | 'activePower') =>
+      q(v.source === 'raw' ? f : statColumn(f, 'last'));
+    const params: (string | number | bigint)[] = [BigInt(v.from), BigInt(v.to)];
+    const sql =
+      `SELECT "lampId", ((ts // ${size}) * ${size})::DOUBLE AS t, ` +
+      `arg_max(${col('actualLevel')}, ts) AS level, arg_max(${col('activePower')}, ts) AS power ` +
+      `FROM ${q(sourceTable(v.source))}${where(['ts >= $1', 'ts < $2', ...filterSql(v, params)])} ` +
+      'GROUP BY 1, 2';
+    // Read chunk by chunk from the vectors: doubles straight from their typed arrays (the
+    // generic column conversion cost ~1 us a value here).
+    const out = {
+      lampId: [] as string[],
+      t: [] as number[],
+      level: [] as (number | null)[],
+      power: [] as (number | null)[],
+    };
+    await serial(async () => {
+      try {
+        const result = await conn.run(sql, params);
+        for (;;) {
+          const chunk = await result.fetchChunk();
+          if (!chunk || chunk.rowCount === 0) break;
+          const [lamp, t, level, power] = [0, 1, 2, 3].map((i) => chunk.getColumnVector(i));
+          for (let i = 0; i < chunk.rowCount; i++) {
+            out.lampId.push(lamp?.getItem(i) as string);
+            out.t.push(t?.getItem(i) as number);
+            out.level.push(level?.getItem(i) as number | null);
+            out.power.push(power?.getItem(i) as number | null);
+          }
+        }
+      } catch (err) {
+        throw toStoreError(err, 'DuckDB query');
+      }
+    });
+    return out;
+  };
+
   const stripEmptyTags = (row: Record<string, unknown>) => {
     for (const t of ['lampId', 'segmentId']) if (row[t] === '') delete row[t];
     return row;
@@ -333,7 +383,7 @@ export async function createDuckdbStore(opts: DuckdbStoreOptions): Promise<Store
     },
     writeSteady: (rows) => write('steady_1h', rows),
     replay(query) {
-      return replayFrames(store, parseQuery.replay(query));
+      return replayFrames(store, parseQuery.replay(query), REPLAY_CHUNK_STEPS, stepLasts);
     },
     async statusChanges(query) {
       const v = parseQuery.window(query);
