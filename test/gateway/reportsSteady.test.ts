@@ -2,7 +2,7 @@
  * The vendor report read from the steady-state tier equals the report computed from raw
  * readings, on both stores. The simulator's lamp model runs a vendor's 17 lamps (3 models: one
  * with a light sensor, one with a constant-light-output driver) through a night of the Danish
- * program with ramps and noise, a reading every 20 s; one lamp reports every 5 minutes and one
+ * program with ramps and noise, a reading every 30 s; one lamp reports every 5 minutes and one
  * is offline for a while. The same readings give the same report (a) with no rollups (raw
  * readings), (b) from the rollups and the tier as the processor computes them, and (c) with a
  * late reading that the tier has not seen (the tier's hour is then computed from its minutes);
@@ -31,7 +31,7 @@ const NIGHT = '2026-11-18';
 const FROM = Date.parse(`${NIGHT}T12:00:00Z`);
 const TO = FROM + 86_400_000;
 const NOW = TO + 86_400_000;
-const STEP_MS = 20_000;
+const STEP_MS = 30_000;
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 
