@@ -42,6 +42,7 @@ export const INTEGRATION_TESTS = [
   'test/lab/*.test.ts',
   'test/processor/*.e2e.test.ts',
   'test/processor/startFailure.test.ts',
+  'test/resilience/envProcesses.test.ts',
   'test/resilience/faults.test.ts',
   'test/resilience/abuse.test.ts',
   'test/resilience/gatewayInput.test.ts',
