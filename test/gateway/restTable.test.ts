@@ -12,6 +12,7 @@ import { buildOpenApi } from '../../services/gateway/rest/openapi.ts';
 import type { Operation } from '../../services/gateway/rest/operation.ts';
 import { OPERATIONS } from '../../services/gateway/rest/operations/index.ts';
 import type { Alarm } from '../../shared/contract/index.ts';
+import { decodeColumnsBinary, LAMP_COLUMNS_BINARY_TYPE } from '../../shared/registry/columns.ts';
 import type { StoredTelemetry } from '../../shared/storage/port.ts';
 import {
   type Harness,
@@ -388,6 +389,37 @@ describe('no route outside the table', () => {
     );
     expect(outside).toEqual([]);
     for (const t of table) expect(routes, t).toContain(t);
+  });
+});
+
+describe('the registry as binary columns', () => {
+  test('format=binary holds the lamps of the JSON columns, scoped to the caller, and is documented', async () => {
+    const d = doc.paths['/api/lamps/columns'].get.responses['200'].content;
+    expect(Object.keys(d).sort()).toEqual(['application/json', LAMP_COLUMNS_BINARY_TYPE].sort());
+    for (const who of ['admin', 'vendor'] as const) {
+      const json = await h.api('GET', '/api/lamps/columns', { token: h.tokens[who] });
+      const r = await fetch(`${h.base}/api/lamps/columns?format=binary`, {
+        headers: { authorization: `Bearer ${h.tokens[who]}` },
+      });
+      expect(r.status).toBe(200);
+      expect(r.headers.get('content-type')).toContain(LAMP_COLUMNS_BINARY_TYPE);
+      const bin = decodeColumnsBinary(await r.arrayBuffer());
+      const names = (c: any) =>
+        c.ids.map((id: string, i: number) => [
+          id,
+          c.lon[i],
+          c.lat[i],
+          c.segments[c.segment[i]],
+          c.vendors[c.vendor[i]],
+          c.models[c.model[i]],
+        ]);
+      expect(names(bin)).toEqual(names(json.json));
+      expect(bin.approximate).toBe(json.json.approximate);
+      if (who === 'vendor') {
+        expect(bin.vendors).toEqual([VENDOR_A]);
+        expect(bin.ids).not.toContain(otherLamp().id);
+      } else expect(bin.ids).toContain(otherLamp().id);
+    }
   });
 });
 

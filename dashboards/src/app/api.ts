@@ -28,6 +28,8 @@ export interface Api {
   post<T>(path: string, body?: unknown, signal?: AbortSignal): Promise<T>;
   put<T>(path: string, body?: unknown, signal?: AbortSignal): Promise<T>;
   del<T>(path: string, signal?: AbortSignal): Promise<T>;
+  /** A binary answer (the registry's columns); errors are JSON like any other. */
+  bytes(path: string, signal?: AbortSignal): Promise<ArrayBuffer>;
 }
 
 /** `onUnauthorized` runs when a call with a token answers 401: the session has ended. */
@@ -37,6 +39,7 @@ export function createApi(token: () => string, onUnauthorized: () => void): Api 
     path: string,
     body: unknown,
     signal?: AbortSignal,
+    raw = false,
   ): Promise<T> {
     const headers: Record<string, string> = {};
     const t = token();
@@ -46,6 +49,7 @@ export function createApi(token: () => string, onUnauthorized: () => void): Api 
     if (body !== undefined) init.body = JSON.stringify(body);
     if (signal) init.signal = signal;
     const res = await fetch(path, init);
+    if (raw && res.ok) return (await res.arrayBuffer()) as T;
     const text = await res.text();
     let json: unknown;
     try {
@@ -65,5 +69,6 @@ export function createApi(token: () => string, onUnauthorized: () => void): Api 
     post: (path, body, signal) => call('POST', path, body ?? {}, signal),
     put: (path, body, signal) => call('PUT', path, body, signal),
     del: (path, signal) => call('DELETE', path, undefined, signal),
+    bytes: (path, signal) => call<ArrayBuffer>('GET', path, undefined, signal, true),
   };
 }

@@ -24,6 +24,7 @@ export interface Shell {
 export function startShell(root: HTMLElement, screens: readonly ScreenDef[]): Shell {
   const session = new Signal<Session | undefined>(undefined);
   let token = storedToken();
+  let helloPermissions: Session['permissions'] | undefined;
   const api = createApi(
     () => token,
     () => endSession('Your session has ended: sign in again.'),
@@ -33,6 +34,8 @@ export function startShell(root: HTMLElement, screens: readonly ScreenDef[]): Sh
     token: () => token,
     onSessionEnded: () => endSession('Your session has ended: sign in again.'),
     onHello: ({ permissions }) => {
+      // the socket may say hello before /api/auth/me answers: kept for the session to come
+      helloPermissions = permissions;
       const s = session.value;
       if (s) session.set({ ...s, permissions });
     },
@@ -165,9 +168,19 @@ export function startShell(root: HTMLElement, screens: readonly ScreenDef[]): Sh
   async function startSession(newToken: string): Promise<void> {
     token = newToken;
     storeToken(newToken);
-    session.set(await whoAmI(api, newToken));
+    // The registry is asked for beside /api/auth/me, not after it: the map waits for it.
+    helloPermissions = undefined;
+    const registry = live.start();
+    try {
+      const who = await whoAmI(api, newToken);
+      session.set(helloPermissions ? { ...who, permissions: helloPermissions } : who);
+    } catch (err) {
+      live.stop();
+      await registry.catch(() => undefined);
+      throw err;
+    }
     showNotice('');
-    await live.start();
+    await registry;
   }
 
   signOut.addEventListener('click', () => {

@@ -4,12 +4,23 @@
  * 100,000 lamps in a few MB and let the map draw without touching an object per lamp.
  * Missing values are NaN.
  */
-import type { LampColumnsResponse } from '../../../services/gateway/api.ts';
 import { lampColumns } from '../../../shared/registry/columns.ts';
 import type { LampPost } from '../../../shared/registry/index.ts';
 
 export type RegistryLamp = LampPost & { vendorId: string };
-export type RegistryColumns = Omit<LampColumnsResponse, 'ok' | 'count'>;
+/** The registry's columns, as JSON arrays or as the binary answer's typed arrays. */
+export interface RegistryColumns {
+  approximate: boolean;
+  ids: readonly string[];
+  lon: ArrayLike<number>;
+  lat: ArrayLike<number>;
+  segments: readonly string[];
+  vendors: readonly string[];
+  models: readonly string[];
+  segment: ArrayLike<number>;
+  vendor: ArrayLike<number>;
+  model: ArrayLike<number>;
+}
 
 /** Status codes, in the order the gateway's live frames use. */
 export const STATUS = ['unknown', 'online', 'offline'] as const;
@@ -30,12 +41,12 @@ export const FLAG = {
 export class LiveTable {
   ids: string[] = [];
   readonly indexOf = new Map<string, number>();
-  lon = new Float64Array(0);
-  lat = new Float64Array(0);
+  lon: Float64Array = new Float64Array(0);
+  lat: Float64Array = new Float64Array(0);
   /** Index into `segments`, `vendors`, `models`. */
-  segment = new Uint16Array(0);
-  vendor = new Uint16Array(0);
-  model = new Uint16Array(0);
+  segment: Uint16Array = new Uint16Array(0);
+  vendor: Uint16Array = new Uint16Array(0);
+  model: Uint16Array = new Uint16Array(0);
   segments: string[] = [];
   vendors: string[] = [];
   models: string[] = [];
@@ -61,21 +72,24 @@ export class LiveTable {
 
   /** The registry as objects (tests, small labs): the same as its columns. */
   setRegistry(lamps: readonly RegistryLamp[], approximate: boolean): void {
-    this.setRegistryColumns({ approximate, ...lampColumns(lamps) });
+    this.setRegistryColumns({ approximate, ...lampColumns(lamps, (l) => l.vendorId) });
   }
 
-  /** The registry as the gateway's columns (`/api/lamps/columns`): what 100,000 lamps load. */
+  /**
+   * The registry as the gateway's columns (`/api/lamps/columns?format=binary`): what 100,000
+   * lamps load. Typed arrays are taken as they are (the decoder made them for this table).
+   */
   setRegistryColumns(c: RegistryColumns): void {
     const n = c.ids.length;
     this.approximate = c.approximate;
     this.ids = [...c.ids];
     this.indexOf.clear();
     for (const [i, id] of this.ids.entries()) this.indexOf.set(id, i);
-    this.lon = Float64Array.from(c.lon);
-    this.lat = Float64Array.from(c.lat);
-    this.segment = Uint16Array.from(c.segment);
-    this.vendor = Uint16Array.from(c.vendor);
-    this.model = Uint16Array.from(c.model);
+    this.lon = c.lon instanceof Float64Array ? c.lon : Float64Array.from(c.lon);
+    this.lat = c.lat instanceof Float64Array ? c.lat : Float64Array.from(c.lat);
+    this.segment = c.segment instanceof Uint16Array ? c.segment : Uint16Array.from(c.segment);
+    this.vendor = c.vendor instanceof Uint16Array ? c.vendor : Uint16Array.from(c.vendor);
+    this.model = c.model instanceof Uint16Array ? c.model : Uint16Array.from(c.model);
     this.segments = [...c.segments];
     this.vendors = [...c.vendors];
     this.models = [...c.models];

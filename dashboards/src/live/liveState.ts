@@ -5,8 +5,9 @@
  * the session instead.
  */
 
-import type { LampColumnsResponse, WsServerFrame } from '../../../services/gateway/api.ts';
+import type { WsServerFrame } from '../../../services/gateway/api.ts';
 import type { Permission } from '../../../services/gateway/auth/roles.ts';
+import { decodeColumnsBinary } from '../../../shared/registry/columns.ts';
 import type { Api } from '../app/api.ts';
 import { Signal } from '../app/store.ts';
 import { type ActiveAlarm, AlarmBook } from './alarms.ts';
@@ -130,7 +131,10 @@ export function createLiveState(deps: LiveDeps): LiveState {
     async start() {
       if (!stopped) return;
       stopped = false;
-      table.setRegistryColumns(await deps.api.get<LampColumnsResponse>('/api/lamps/columns'));
+      // binary: 100,000 positions arrive as typed arrays, with no JSON number to parse
+      table.setRegistryColumns(
+        decodeColumnsBinary(await deps.api.bytes('/api/lamps/columns?format=binary')),
+      );
       bump();
       connect();
     },

@@ -1,7 +1,11 @@
 /** Registry and live state. Vendors see their own lamps, models and vendor entry only. */
 import { z } from 'zod';
 import { Id } from '../../../../shared/contract/index.ts';
-import { lampColumns } from '../../../../shared/registry/columns.ts';
+import {
+  encodeColumnsBinary,
+  LAMP_COLUMNS_BINARY_TYPE,
+  lampColumns,
+} from '../../../../shared/registry/columns.ts';
 import { matchesFilter, scopeFilter, seesLamp, seesVendor, visibleLamp } from '../../access.ts';
 import type { Principal } from '../../auth/roles.ts';
 import type { GatewayContext } from '../../context.ts';
@@ -21,6 +25,10 @@ import { operation, RawAnswer } from '../operation.ts';
 
 export const LampIdParam = z.object({ lampId: Id });
 const ModelsQuery = z.object({ vendorId: Id.optional() });
+const LampColumnsQuery = LampListQuery.extend({
+  /** `binary`: the typed-array layout of shared/registry/columns.ts (what the web app loads). */
+  format: z.enum(['json', 'binary']).optional(),
+});
 
 /** Registry lamps with their live state, filtered by the query and scoped to the caller. */
 function visibleLamps(ctx: GatewayContext, p: Principal, q: z.output<typeof LampListQuery>) {
@@ -68,17 +76,30 @@ export const REGISTRY_OPERATIONS = [
     path: '/api/lamps/columns',
     summary: 'Registry lamps with filters, as columns (what a map of 100,000 lamps loads)',
     access: 'read',
-    query: LampListQuery,
+    query: LampColumnsQuery,
     response: LampColumnsResponse,
     status: 200,
+    alsoAnswers: [
+      {
+        status: 200,
+        contentType: LAMP_COLUMNS_BINARY_TYPE,
+        description:
+          'with format=binary: GLC1, u32 count, u32 head length, UTF-8 JSON head {approximate, ids, segments, vendors, models} padded to 8 bytes, then little-endian Float64 lon, Float64 lat, Uint16 segment, vendor, model (docs/gateway.md)',
+      },
+    ],
     handler: ({ ctx, principal, query }) => {
-      const lamps = visibleLamps(ctx, principal, query);
-      return {
-        ok: true,
-        approximate: ctx.registry.approximate,
-        count: lamps.length,
-        ...lampColumns(lamps.map(({ lamp, state }) => ({ ...lamp, vendorId: state.vendorId }))),
-      };
+      const rows = visibleLamps(ctx, principal, query);
+      const cols = lampColumns(
+        rows.map((r) => r.lamp),
+        (_lamp, i) => rows[i]!.state.vendorId,
+      );
+      // 100,000 lamps: a few ms as bytes, about a second as JSON with every number rounded
+      if (query.format === 'binary')
+        return new RawAnswer(
+          LAMP_COLUMNS_BINARY_TYPE,
+          encodeColumnsBinary(cols, ctx.registry.approximate),
+        );
+      return { ok: true, approximate: ctx.registry.approximate, count: rows.length, ...cols };
     },
   }),
   operation({
