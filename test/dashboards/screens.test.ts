@@ -80,6 +80,25 @@ test('a lamp’s detail shows live values and a history chart with points from s
   await page.close();
 });
 
+test('a live chart holding a few seconds labels whole seconds, not ":10.500"', async () => {
+  const { page } = await openPage(browser, `${lab.base}/dashboard/#/sign-in`);
+  // no stored minutes to seed the live chart with: it holds only the readings since opening
+  await page.route(/\/api\/history\?.*bucketMs=5000/, (route) => route.abort());
+  await signInAs(page, 'viewer', PASSWORD);
+  await page.evaluate(() => {
+    location.hash = '#/lamp/DOLL-0009';
+  });
+  await expect
+    .poll(async () => Number(await page.getAttribute('#live-chart', 'data-points')), {
+      timeout: 30_000,
+    })
+    .toBeGreaterThanOrEqual(3);
+  const ticks = (await page.getAttribute('#live-chart', 'data-x-ticks')) ?? '';
+  expect(ticks.split('|').filter((t) => t !== '').length, ticks).toBeGreaterThan(0);
+  expect(ticks.split('|').filter((t) => /\d\.\d/.test(t))).toEqual([]);
+  await page.close();
+});
+
 /** Drag with the mouse over the map between two lamps' positions, `pad` px beyond them. */
 async function dragAround(page: Page, lampIds: string[], pad = 6): Promise<void> {
   const canvas = await page.locator('canvas.map-lamps').boundingBox();

@@ -39,6 +39,60 @@ export type Columns = [number[], ...(number | null)[][]];
 
 const DEFAULT_HEIGHT = 220;
 
+const S = 1_000;
+const M = 60 * S;
+const H = 60 * M;
+const D = 24 * H;
+const MO = 30 * D;
+const Y = 365 * D;
+/**
+ * Tick steps of a time axis: uPlot's own list for milliseconds without its sub-second steps.
+ * Readings are a second apart at most, so a live chart holding a few seconds labels whole
+ * seconds (`:10`, `:11`), never `:10.500`.
+ */
+export const TIME_TICK_STEPS_MS: readonly number[] = [
+  S,
+  5 * S,
+  10 * S,
+  15 * S,
+  30 * S,
+  M,
+  5 * M,
+  10 * M,
+  15 * M,
+  30 * M,
+  H,
+  2 * H,
+  3 * H,
+  4 * H,
+  6 * H,
+  8 * H,
+  12 * H,
+  D,
+  2 * D,
+  3 * D,
+  4 * D,
+  5 * D,
+  6 * D,
+  7 * D,
+  8 * D,
+  9 * D,
+  10 * D,
+  15 * D,
+  MO,
+  2 * MO,
+  3 * MO,
+  4 * MO,
+  6 * MO,
+  Y,
+  2 * Y,
+  5 * Y,
+  10 * Y,
+  25 * Y,
+  50 * Y,
+  100 * Y,
+];
+
 export class TimeChart {
   readonly element: HTMLElement;
   private readonly plotHost: HTMLDivElement;
@@ -158,12 +212,23 @@ export class TimeChart {
       scales: scaleOpts,
       legend: { show: true, live: true },
       cursor: { drag: { x: true, y: false } },
-      hooks: { draw },
+      hooks: {
+        draw: [
+          ...draw,
+          (u: uPlot) => {
+            // the x axis's tick labels, for tests and the curious (uPlot keeps them on the axis)
+            const ticks = (u.axes[0] as { _values?: (string | null)[] })._values ?? [];
+            this.element.dataset.xTicks = ticks.filter((t) => t).join('|');
+          },
+        ],
+      },
       axes: [
         {
           stroke: '#5b6773',
           grid: { stroke: '#e3e7eb' },
-          ...(xKind === 'number' ? { label: this.opts.xLabel ?? '', labelSize: 18 } : {}),
+          ...(xKind === 'number'
+            ? { label: this.opts.xLabel ?? '', labelSize: 18 }
+            : { incrs: [...TIME_TICK_STEPS_MS] }),
         },
         ...scales.slice(0, 2).map((s, i) => axis(s, i as 0 | 1)),
       ],
