@@ -29,6 +29,10 @@ const MINUTE_DAYS = Number(process.env.BENCH_HISTORY_MINUTE_DAYS ?? 1);
 /** The "week at 1 minute" query: as many days of minutes as there are (10,000 buckets at most). */
 const WEEK_DAYS = Math.min(6, MINUTE_DAYS);
 const RUNS = Number(process.env.BENCH_HISTORY_RUNS ?? 10);
+/** The replay compared across stages covers the same span at each (at most the first stage). */
+const REPLAY_HOURS = Math.min(2, FIRST_HOURS);
+/** A night's replay (the issue's target: <= 1 s), at the end only: up to 12 h of raw data. */
+const NIGHT_HOURS = Math.min(12, HOURS);
 const STORES = (process.env.BENCH_HISTORY_STORES ?? 'duckdb,influxdb').split(',');
 const BATCH = 5_000;
 const MIN = 60_000;
@@ -166,7 +170,7 @@ async function timed(
 }
 
 /** The gateway's queries at the end of the filled window, `end` (epoch ms). */
-function queries(store: Store, end: number) {
+function queries(store: Store, end: number, final = false) {
   const raw = { partials: store.partials, rollupState: async () => NO_ROLLUPS };
   const lamp = lamps[0]!.lampId;
   const segment = lamps[0]!.segmentId;
@@ -183,9 +187,9 @@ function queries(store: Store, end: number) {
   const rawEnergy = {
     energy: (q: Parameters<Store['energy']>[0]) => composedEnergy(raw, parseQuery.energy(q)),
   };
-  const replay = async () => {
+  const replay = (hours: number) => async () => {
     let frames = 0;
-    for await (const chunk of store.replay({ from: end - 2 * HOUR, to: end, stepMs: 10_000 }))
+    for await (const chunk of store.replay({ from: end - hours * HOUR, to: end, stepMs: 10_000 }))
       frames += chunk.length;
     return frames;
   };
@@ -236,7 +240,15 @@ function queries(store: Store, end: number) {
       raw: () => rawEnergy.energy({ from: end - 365 * DAY, to: end, groupBy: 'vendor' }),
     },
     'vendor report 7 nights': { rollups: nightly(store), raw: nightly(rawEnergy) },
-    'replay all lamps 2 h at 10 s': { rollups: replay, raw: undefined },
+    [`replay all lamps ${REPLAY_HOURS} h at 10 s`]: {
+      rollups: replay(REPLAY_HOURS),
+      raw: undefined,
+    },
+    ...(final
+      ? {
+          [`replay all lamps a night (${NIGHT_HOURS} h) at 10 s`]: { rollups: replay(NIGHT_HOURS) },
+        }
+      : {}),
   } as Record<string, { rollups: () => Promise<unknown>; raw?: () => Promise<unknown> }>;
 }
 
@@ -309,7 +321,7 @@ async function benchStore(
       tick = toTick;
       const end = FILL_T0 + tick * 1000;
       progress(`${kind}: queries after ${hours} h`);
-      for (const [name, { rollups, raw }] of Object.entries(queries(store, end))) {
+      for (const [name, { rollups, raw }] of Object.entries(queries(store, end, hours === HOURS))) {
         const r = await timed(rollups);
         q[`${name} @${hours}h`] = { rollups: r };
         metrics[`${kind} ${name} @${hours}h p50/p95 ms`] =
