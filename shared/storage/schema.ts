@@ -2,7 +2,7 @@
  * The stored schema, shared by both adapters: a measurement (table) per message kind, the tags
  * (bounded cardinality: ids from the registry and small enums) and the typed fields of each.
  * A point's identity is measurement + tags + device timestamp (ms), so a replayed point
- * overwrites itself in InfluxDB and hits the primary key in DuckDB: no duplicates.
+ * overwrites itself in InfluxDB and replaces the row of the same key in DuckDB: no duplicates.
  */
 import { TELEMETRY_FIELDS } from '../contract/telemetry.ts';
 import type { EncodedRecords } from './port.ts';
