@@ -24,7 +24,7 @@ import { type Harness, PASSWORD, reading, startHarness, VENDOR_A } from '../gate
 import { connectWs } from '../gateway/wsClient.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { startInfluxd, type TestInfluxd } from '../helpers/influxd.ts';
-import { runs } from './fuzz.ts';
+import { heapAfterGc, MB, runs } from './fuzz.ts';
 import { recordCounts } from './report.ts';
 
 let h: Harness;
@@ -34,6 +34,7 @@ let hi: Harness;
 let doc: any;
 const T0 = Date.now() - 3_600_000;
 let before: string;
+let heapBefore = 0;
 let reportOfOther = '';
 let commandToOther = '';
 
@@ -201,6 +202,7 @@ beforeAll(async () => {
     return s.telemetry?.includes(',60,') ? s : undefined;
   });
   before = JSON.stringify(await stateOf(h));
+  heapBefore = heapAfterGc();
 }, 120_000);
 
 afterAll(async () => {
@@ -866,5 +868,22 @@ describe('abuse', () => {
   it('nothing changed: store, registry, users, programs, trials, schedules, commands', async () => {
     expect(JSON.parse(JSON.stringify(await stateOf(h)))).toEqual(JSON.parse(before));
     expect((await h.api('GET', '/api/health')).status).toBe(200);
+    // Flat: broker, gateway (and this test's clients) hold no more heap than at the start, give
+    // or take what the attempts legitimately leave (audit entries, refusal counters).
+    const heapAfter = heapAfterGc();
+    let attempts = 0;
+    let refused = 0;
+    for (const t of tallies.values()) {
+      attempts += t.attempts;
+      refused += t.refused;
+    }
+    await recordCounts('abuse: all sections', {
+      attempts,
+      refused,
+      lost: 0,
+      duplicated: 0,
+      heapMB: `${(heapBefore / MB).toFixed(1)} → ${(heapAfter / MB).toFixed(1)}`,
+    });
+    expect((heapAfter - heapBefore) / MB).toBeLessThan(48);
   });
 });
