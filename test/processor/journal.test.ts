@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -151,5 +151,20 @@ describe('Journal', () => {
     const b = Journal.open({ ...opts, decodeRaw: () => ({ kind: 'telemetry', records: [] }) });
     expect(drain(b)).toEqual([0, 1, 2]);
     b.close();
+  });
+  it('keeps committing when the cursor cannot be written (a full disk), and writes it later', () => {
+    const opts = options({ segmentBytes: 200 });
+    const j = Journal.open(opts);
+    for (let i = 0; i < 20; i++) j.append(entry(i));
+    // The cursor's temp file cannot be created, as on a full disk.
+    mkdirSync(join(opts.dir, 'cursor.json.tmp'));
+    const first = j.take(10)!;
+    expect(first.end.seg).toBeGreaterThan(1);
+    expect(() => j.commit(first.end)).not.toThrow();
+    rmSync(join(opts.dir, 'cursor.json.tmp'), { recursive: true });
+    j.close();
+    const again = Journal.open(opts);
+    expect(ids(again.take(100))).toEqual(Array.from({ length: 10 }, (_, i) => i + 10));
+    again.close();
   });
 });

@@ -239,7 +239,7 @@ export class Journal {
    */
   commit(end: Position): void {
     this.committed = { ...end };
-    if (end.seg !== this.persisted.seg) this.persistCursor();
+    if (end.seg !== this.persisted.seg) this.tryPersistCursor();
     else this.cursorDirty = !same(end, this.persisted);
   }
 
@@ -261,7 +261,7 @@ export class Journal {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.fsyncTimer);
-    if (this.cursorDirty) this.persistCursor();
+    if (this.cursorDirty) this.tryPersistCursor();
     fsyncSync(this.fd);
     closeSync(this.fd);
   }
@@ -274,6 +274,19 @@ export class Journal {
     } else if (this.cacheHead > 1024 && this.cacheHead * 2 > this.cache.length) {
       this.cache = this.cache.slice(this.cacheHead);
       this.cacheHead = 0;
+    }
+  }
+
+  /**
+   * The cursor on a full disk: kept dirty and written again with the next group fsync. A cursor
+   * behind on disk only means batches are written again after a crash (writes are idempotent);
+   * throwing here would stop the writer (commit) or the process (the fsync timer).
+   */
+  private tryPersistCursor(): void {
+    try {
+      this.persistCursor();
+    } catch {
+      this.cursorDirty = true;
     }
   }
 
@@ -303,7 +316,7 @@ export class Journal {
 
   private groupFsync(): void {
     if (this.closed) return;
-    if (this.cursorDirty) this.persistCursor();
+    if (this.cursorDirty) this.tryPersistCursor();
     if (!this.dirty) return;
     this.dirty = false;
     fsync(this.fd, () => undefined);
