@@ -285,12 +285,19 @@ export async function startProcessor(
   const cacheHigh = Math.floor(config.PROCESSOR_MEMORY_READINGS * PAUSE_CACHE_FILL);
   const behind = () =>
     writer.storeUp && journal.memoryReadings >= cacheHigh && writer.oldestWriteMs < PAUSE_STALL_MS;
+  let dropping = false;
   client.handleMessage = (packet, callback) => {
     try {
       handle(packet.topic, packet.payload as Buffer);
     } catch (err) {
       log.error({ err }, 'cannot journal a message; not acknowledging it');
       callback(err as Error);
+      // The broker sends an unacknowledged message again only on a new connection
+      // [MQTT-4.4.0-1]: drop this one (once), and mqtt.js reconnects a second later.
+      if (!dropping) {
+        dropping = true;
+        client?.stream?.destroy();
+      }
       return;
     }
     if (!behind()) return callback();
@@ -341,6 +348,7 @@ export async function startProcessor(
       });
   };
   client.on('connect', (connack) => {
+    dropping = false;
     log.info({ sessionPresent: connack.sessionPresent }, 'connected to the broker');
     if (!connack.sessionPresent || !subscribed) subscribe();
   });
