@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { OPERATIONS } from '../../services/gateway/rest/operations/index.ts';
 import type { Alarm } from '../../shared/contract/alarms.ts';
 import { topics } from '../../shared/contract/topics.ts';
 import { createInfluxStore } from '../../shared/storage/influxdb/influxStore.ts';
@@ -33,6 +34,7 @@ let influxStore: Store;
 let hi: Harness;
 let doc: any;
 const T0 = Date.now() - 3_600_000;
+const PUBLIC = new Set(OPERATIONS.filter((o) => o.access === 'public').map((o) => o.id));
 let before: string;
 let heapBefore = 0;
 let reportOfOther = '';
@@ -272,8 +274,8 @@ describe('abuse', () => {
     let rest = 0;
     for (const [path, methods] of Object.entries<any>(doc.paths))
       for (const [method, d] of Object.entries<any>(methods)) {
-        if (d.security && d.security.length === 0) continue; // public: health, login, bootstrap
-        if (path === '/metrics' || path === '/openapi.json' || path === '/api/health') continue;
+        // public: health, the document, metrics (loopback), login and bootstrap
+        if (PUBLIC.has(d.operationId)) continue;
         const concrete = path.replace(/\{\w+\}/g, 'x');
         for (const auth of [undefined, 'Bearer forged', 'Basic YWRtaW46YWRtaW4=']) {
           const res = await fetch(`${h.base}${concrete}`, {
@@ -284,7 +286,8 @@ describe('abuse', () => {
             },
             ...(method === 'get' ? {} : { body: '{}' }),
           });
-          const refused = res.status === 401 || (res.status === 400 && method !== 'get');
+          // 401 before anything else: no body check, no 404 that tells what exists
+          const refused = res.status === 401;
           tally(section, refused, `${auth ?? 'none'} ${method} ${path}: ${res.status}`);
           rest++;
           await res.arrayBuffer();
@@ -573,6 +576,11 @@ describe('abuse', () => {
           found.length === 0 && r.status < 500,
           `GET ${concrete}?${q}: ${r.status} ${found.slice(0, 3).join(',')}`,
         );
+        // refused outright, or answered with the vendor's own data only (a filter that matches
+        // nothing of theirs): both count as refused reads of the other vendor
+        const extra = tallies.get(section)!.extra;
+        const key = r.status >= 400 ? 'refused4xx' : 'answeredOwnDataOnly';
+        extra[key] = Number(extra[key] ?? 0) + (found.length === 0 ? 1 : 0);
       }
     }
     // The WebSocket: another vendor's lamp, segment, everything, its alarms.
