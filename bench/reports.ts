@@ -3,8 +3,9 @@
  * lamps against the other lamps on their streets, for the whole route (280 lamps), read from the
  * processor's rollups on each store (DuckDB, and InfluxDB through Debian's influxd). Rollups are
  * synthetic but shaped as the processor writes them: 1-hour rows for every lamp over 31 nights,
- * 1-minute rows over the last 8 days for the vendor's lamps (what the report's 10-minute buckets
- * read). Baseline, in the same run: one route-wide energy read over the 7 nights (the cheapest
+ * 1-minute rows over the last 8 days for the vendor's lamps (the tier's source, and what a report
+ * reads where the tier is missing) and the steady-state tier computed from those minutes as the processor computes it.
+ * Baseline, in the same run: one route-wide energy read over the 7 nights (the cheapest
  * read a report makes), so the ratio says what the report costs beyond the store's own speed.
  */
 
@@ -14,7 +15,8 @@ import type { Trial } from '../services/gateway/trials/trial.ts';
 import { loadRegistry } from '../shared/registry/index.ts';
 import { createDuckdbStore } from '../shared/storage/duckdb/duckdbStore.ts';
 import { createInfluxStore } from '../shared/storage/influxdb/influxStore.ts';
-import type { PartialRow, Store } from '../shared/storage/port.ts';
+import type { PartialRow, SteadyRow, Store } from '../shared/storage/port.ts';
+import { steadyRowsOf } from '../shared/storage/steady.ts';
 import { startInfluxd, type TestInfluxd } from '../test/helpers/influxd.ts';
 import type { BenchResult } from './result.ts';
 
@@ -92,6 +94,7 @@ async function fillRollups(store: Store): Promise<number> {
   const minuteFrom = END - MINUTE_DAYS * DAY;
   const hourly: PartialRow[] = [];
   const minutes: PartialRow[] = [];
+  const steady: SteadyRow[] = [];
   let rows = 0;
   const flush = async (force = false) => {
     if (hourly.length >= 20_000 || (force && hourly.length)) {
@@ -102,12 +105,17 @@ async function fillRollups(store: Store): Promise<number> {
       rows += minutes.length;
       await store.writeRollups('1m', minutes.splice(0));
     }
+    if (store.writeSteady && (steady.length >= 20_000 || (force && steady.length))) {
+      rows += steady.length;
+      await store.writeSteady(steady.splice(0));
+    }
   };
   for (let l = 0; l < tagsOf.length; l++) {
     const own = tagsOf[l]!.vendorId === VENDOR;
     const factor = 1 + ((l * 37) % 11) / 100;
     let energy = 1000 + l;
     let hours = 10_000 + l * 50;
+    const lampMinutes: PartialRow[] = [];
     for (let t = start; t < END; t += HOUR) {
       const hour: Acc = {
         e0: energy,
@@ -136,7 +144,7 @@ async function fillRollups(store: Store): Promise<number> {
         hour.aMin = hour.tMin;
         hour.aMax = hour.tMax;
         if (own && m >= minuteFrom)
-          minutes.push(
+          lampMinutes.push(
             rowOf(l, m, {
               e0,
               e1: energy,
@@ -157,6 +165,10 @@ async function fillRollups(store: Store): Promise<number> {
       hourly.push(rowOf(l, t, hour));
       await flush();
     }
+    // The lamp's steady-state tier as the processor computes it from the minutes (steady.ts).
+    steady.push(...steadyRowsOf(lampMinutes, minuteFrom, END));
+    for (const r of lampMinutes) minutes.push(r);
+    await flush();
   }
   await flush(true);
   await store.writeRollupState({
@@ -237,6 +249,11 @@ async function benchStore(kind: string, result: BenchResult): Promise<void> {
     await measure('vendor report 7 nights', async () => {
       const r = await loadVendorReport(deps, vendor, { night: lastNight, nights: 7 });
       m[`${kind} report models / nights`] = `${r.models.length}/${r.nightsReported.length}`;
+      // The curve rests on the steady minutes (it is not empty because nothing was read).
+      m[`${kind} report steady readings at 50 %`] = r.models.reduce(
+        (a, x) => a + (x.dimmingCurve.find((c) => c.level === 50)?.samples ?? 0),
+        0,
+      );
     });
   } finally {
     await store.close();
