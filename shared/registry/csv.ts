@@ -1,6 +1,10 @@
-/** Parse CSV text (RFC 4180 quoting) into rows of cells, with the 1-based line each row starts on. */
-export function parseCsv(text: string): { line: number; cells: string[] }[] {
-  const rows: { line: number; cells: string[] }[] = [];
+/**
+ * Parse CSV text (RFC 4180 quoting) into rows of cells, with the 1-based line each row starts on.
+ * A quote that is never closed takes the rest of the text into its cell: that last row is marked
+ * `unterminated`, so that a reader can refuse it instead of losing the rows it swallowed.
+ */
+export function parseCsv(text: string): { line: number; cells: string[]; unterminated?: true }[] {
+  const rows: { line: number; cells: string[]; unterminated?: true }[] = [];
   let cells: string[] = [];
   let cell = '';
   let quoted = false;
@@ -33,6 +37,7 @@ export function parseCsv(text: string): { line: number; cells: string[] }[] {
     } else cell += c;
   }
   cells.push(cell);
-  if (cells.some((x) => x.trim() !== '')) rows.push({ line: rowLine, cells });
+  if (quoted) rows.push({ line: rowLine, cells, unterminated: true });
+  else if (cells.some((x) => x.trim() !== '')) rows.push({ line: rowLine, cells });
   return rows;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Id } from '../contract/common.ts';
+import { LIMITS } from '../contract/limits.ts';
 import { parseCsv } from './csv.ts';
 import { haversineM } from './geo.ts';
 import { type Catalog, LampPost } from './schemas.ts';
@@ -107,6 +108,8 @@ function finish(
     if (c.raw.poleHeightM === undefined) c.raw.poleHeightM = DEFAULT_POLE_HEIGHT_M;
     const computeDistance = c.raw.distanceM === undefined && !c.reported.has('distanceM');
     if (computeDistance) c.raw.distanceM = 0;
+    const longName = c.segmentName && tooLong(c.where, 'segmentName', c.segmentName);
+    if (longName) errors.push(longName);
     const parsed = LampPost.safeParse(c.raw);
     if (!parsed.success) {
       errors.push(...issuesToErrors(c.where, parsed.error, c.reported));
@@ -195,6 +198,20 @@ function finish(
   };
 }
 
+/** A quote never closed: every line after it would be read as one cell, and silently lost. */
+const unterminated = (where: string): ImportError => ({
+  where,
+  field: '(row)',
+  message: 'a quoted cell starts here and is never closed',
+});
+
+/** A name longer than the contract's text fields (it is shown and printed), or undefined. */
+function tooLong(where: string, field: string, name: string): ImportError | undefined {
+  return name.length > LIMITS.maxTextLength
+    ? { where, field, message: `at most ${LIMITS.maxTextLength} characters, got ${name.length}` }
+    : undefined;
+}
+
 /** Import a surveyed inventory from CSV, one lamp post a row, columns as in CSV_COLUMNS. */
 export function importInventoryCsv(text: string, catalog: Catalog, source = 'csv'): ImportResult {
   const rows = parseCsv(text);
@@ -207,6 +224,7 @@ export function importInventoryCsv(text: string, catalog: Catalog, source = 'csv
   const names = header.cells.map((c) => c.trim());
   const where = `line ${header.line}`;
   const errors: ImportError[] = [];
+  if (header.unterminated) errors.push(unterminated(where));
   for (const n of names) {
     if (!(CSV_COLUMNS as readonly string[]).includes(n)) {
       errors.push({
@@ -229,6 +247,10 @@ export function importInventoryCsv(text: string, catalog: Catalog, source = 'csv
   const candidates: Candidate[] = [];
   for (const row of rows) {
     const where = `line ${row.line}`;
+    if (row.unterminated) {
+      errors.push(unterminated(where));
+      continue;
+    }
     if (row.cells.length !== names.length) {
       // Cells no longer line up with columns: nothing else in the row can be trusted.
       errors.push({
@@ -326,10 +348,13 @@ export function importInventoryGeoJson(
           field,
           message: `expected an id (letters, digits, ".", "_", "-"), got ${JSON.stringify(props[field])?.slice(0, 80)}`,
         });
-      if (bad.length > 0 || !coords.success) return;
+      const name = typeof props.name === 'string' ? props.name : String(props.segmentId);
+      const longName = tooLong(where, 'name', name);
+      if (longName) errors.push(longName);
+      if (bad.length > 0 || !coords.success || longName) return;
       segments.push({
         id: String(props.segmentId),
-        name: String(props.name ?? props.segmentId),
+        name,
         controllerId: String(props.controllerId),
         coordinates: coords.data.map(([lon, lat]) => [lon!, lat!]),
       });

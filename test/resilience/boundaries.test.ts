@@ -261,7 +261,7 @@ describe('the inventory importers', () => {
   const goodCsv = fc
     .tuple(
       fc.integer({ min: 1, max: 30 }),
-      fc.option(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 5 }), hostileString), {
+      fc.option(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 6 }), hostileString), {
         nil: undefined,
       }),
     )
@@ -273,9 +273,13 @@ describe('the inventory importers', () => {
         `s${Math.floor(i / 10)}`,
         `c${Math.floor(i / 10)}`,
         model,
+        `Street ${Math.floor(i / 10)}`,
       ]);
       if (corrupt) rows[corrupt[0] % n]![corrupt[1]] = corrupt[2];
-      const text = ['id,lon,lat,segmentId,controllerId,modelId', ...rows.map((r) => r.join(','))];
+      const text = [
+        'id,lon,lat,segmentId,controllerId,modelId,segmentName',
+        ...rows.map((r) => r.join(',')),
+      ];
       return { text: text.join('\n'), n, corrupted: corrupt !== undefined };
     });
 
@@ -286,6 +290,11 @@ describe('the inventory importers', () => {
       for (const lamp of r.inventory.lamps) {
         expect(LampPost.safeParse(lamp).success).toBe(true);
         expect(isValidId(lamp.id)).toBe(true);
+      }
+      // names are shown in the dashboard and printed in reports: bounded like every text field
+      for (const seg of r.inventory.segments) {
+        expect(typeof seg.name).toBe('string');
+        expect(seg.name.length, seg.name.slice(0, 40)).toBeLessThanOrEqual(LIMITS.maxTextLength);
       }
       return;
     }
@@ -317,6 +326,62 @@ describe('the inventory importers', () => {
       }),
       params(500, 5_000),
     );
+  });
+
+  // Found by the property above: a cell's unclosed quote swallowed every later line (13 posts
+  // imported as 12, no error), and segment names had no length limit (100 KB were taken).
+  it('CSV: an unclosed quote is refused at its line, not read as the rest of the file', () => {
+    const text = [
+      'id,lon,lat,segmentId,controllerId,modelId,segmentName',
+      `P1,12.35,55.68,s1,c1,${model},"Lysvej`,
+      `P2,12.3504,55.68,s1,c1,${model},Lysvej`,
+    ].join('\n');
+    const r = importInventoryCsv(text, catalog);
+    expect(r.ok).toBe(false);
+    if (!r.ok)
+      expect(r.errors).toContainEqual({
+        where: 'line 2',
+        field: '(row)',
+        message: 'a quoted cell starts here and is never closed',
+      });
+  });
+
+  it('CSV and GeoJSON: a segment name beyond the text limit is refused', () => {
+    const long = 'x'.repeat(LIMITS.maxTextLength + 1);
+    const csv = importInventoryCsv(
+      `id,lon,lat,segmentId,controllerId,modelId,segmentName\nP1,12.35,55.68,s1,c1,${model},${long}`,
+      catalog,
+    );
+    expect(csv.ok ? [] : csv.errors.map((e) => `${e.where} ${e.field}`)).toEqual([
+      'line 2 segmentName',
+    ]);
+    const point = (id: string, extra = {}) => ({
+      type: 'Feature',
+      geometry: { type: 'Point', coordinates: [12.35, 55.68] },
+      properties: { id, segmentId: 's1', controllerId: 'c1', modelId: model, ...extra },
+    });
+    const line = {
+      type: 'Feature',
+      geometry: {
+        type: 'LineString',
+        coordinates: [
+          [12.35, 55.68],
+          [12.36, 55.68],
+        ],
+      },
+      properties: { kind: 'segment', segmentId: 's1', controllerId: 'c1', name: long },
+    };
+    const geo = importInventoryGeoJson(
+      JSON.stringify({
+        type: 'FeatureCollection',
+        features: [point('P1', { segmentName: long }), line],
+      }),
+      catalog,
+    );
+    expect(geo.ok ? [] : geo.errors.map((e) => `${e.where} ${e.field}`)).toEqual([
+      'feature 1 (features[0]) segmentName',
+      'feature 2 (features[1]) name',
+    ]);
   });
 
   it('GeoJSON: never throws; refuses with a place, a field and a message; what it accepts is valid', () => {
