@@ -22,6 +22,8 @@ export interface SimulatorDeps {
   labSecret: string;
   /** Wall clock; injectable for tests. */
   now?: () => number;
+  /** Each publish's outcome (the resilience suite counts acknowledged readings with it). */
+  onPublished?: (out: Outbound, acked: boolean) => void;
 }
 
 export interface SimulatorStats {
@@ -131,6 +133,7 @@ export async function startSimulator(
     now,
     log,
     onCommand: (lampId, payload) => send(sim.command(lampId, payload, now())),
+    ...(deps.onPublished ? { onPublished: deps.onPublished } : {}),
   });
   send(early.splice(0));
 

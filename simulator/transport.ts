@@ -20,6 +20,8 @@ export interface TransportOptions {
   now: () => number;
   log: Logger;
   onCommand: (lampId: string, payload: Buffer) => void;
+  /** Told of each publish's outcome: acknowledged by the broker (QoS1 PUBACK, QoS0 written) or not. */
+  onPublished?: (out: Outbound, acked: boolean) => void;
 }
 
 export interface Transport {
@@ -134,7 +136,13 @@ export async function startTransport(opts: TransportOptions): Promise<Transport>
         dropped++;
         return false;
       }
-      client.publish(out.topic, out.payload, { qos: out.qos, retain: out.retain });
+      const told = opts.onPublished;
+      client.publish(
+        out.topic,
+        out.payload,
+        { qos: out.qos, retain: out.retain },
+        told ? (err) => told(out, !err) : undefined,
+      );
       return true;
     },
     connected: () => connectedCount,
