@@ -25,7 +25,7 @@ import { type Harness, PASSWORD, reading, startHarness, VENDOR_A } from '../gate
 import { connectWs } from '../gateway/wsClient.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { startInfluxd, type TestInfluxd } from '../helpers/influxd.ts';
-import { heapAfterGc, MB, runs } from './fuzz.ts';
+import { heapAfterGc, MB, runs, timeoutMs } from './fuzz.ts';
 import { recordCounts } from './report.ts';
 
 let h: Harness;
@@ -690,48 +690,52 @@ describe('abuse', () => {
     'x%00',
   ];
   for (const store of ['DuckDB', 'InfluxDB'] as const) {
-    it(`injection through every query and path parameter (${store})`, async () => {
-      const x = store === 'DuckDB' ? h : hi;
-      const section = `injection (${store})`;
-      const stateBefore = JSON.stringify(await stateOf(x));
-      const tried = INJECTIONS.slice(0, runs(6, INJECTIONS.length));
-      let answered = 0;
-      const from = `from=${T0 - 60_000}`;
-      for (const [path, methods] of Object.entries<any>(doc.paths)) {
-        const d = methods.get;
-        if (!d) continue;
-        const ps: any[] = d.parameters ?? [];
-        const base = path === '/api/history' ? `field=activePower&bucketMs=600000&${from}` : from;
-        for (const p of ps) {
-          for (const bad of tried) {
-            let url: string;
-            if (p.in === 'path') {
-              url = `${path.replace(`{${p.name}}`, encodeURIComponent(bad)).replace(/\{\w+\}/g, 'x')}?${base}`;
-            } else {
-              url = `${path.replace(/\{\w+\}/g, 'x')}?${base}&${p.name}=${encodeURIComponent(bad)}`;
+    it(
+      `injection through every query and path parameter (${store})`,
+      async () => {
+        const x = store === 'DuckDB' ? h : hi;
+        const section = `injection (${store})`;
+        const stateBefore = JSON.stringify(await stateOf(x));
+        const tried = INJECTIONS.slice(0, runs(6, INJECTIONS.length));
+        let answered = 0;
+        const from = `from=${T0 - 60_000}`;
+        for (const [path, methods] of Object.entries<any>(doc.paths)) {
+          const d = methods.get;
+          if (!d) continue;
+          const ps: any[] = d.parameters ?? [];
+          const base = path === '/api/history' ? `field=activePower&bucketMs=600000&${from}` : from;
+          for (const p of ps) {
+            for (const bad of tried) {
+              let url: string;
+              if (p.in === 'path') {
+                url = `${path.replace(`{${p.name}}`, encodeURIComponent(bad)).replace(/\{\w+\}/g, 'x')}?${base}`;
+              } else {
+                url = `${path.replace(/\{\w+\}/g, 'x')}?${base}&${p.name}=${encodeURIComponent(bad)}`;
+              }
+              // A PDF renders in Chromium; its parameters are tried as csv (same query path).
+              if (p.name === 'format') url = url.replace('format=', 'format=csv');
+              const r = await x.api('GET', url, { token: x.tokens.admin });
+              // Refused (4xx), or answered as a plain value that matches nothing: never a 5xx,
+              // never an error from the store's parser.
+              const ok =
+                (r.status >= 400 && r.status < 500) ||
+                (r.status === 200 &&
+                  !/error parsing|syntax error|Parser Error|Binder Error/i.test(r.text));
+              if (r.status === 200) answered++;
+              tally(section, ok, `${url}: ${r.status} ${r.text.slice(0, 120)}`);
             }
-            // A PDF renders in Chromium; its parameters are tried as csv (same query path).
-            if (p.name === 'format') url = url.replace('format=', 'format=csv');
-            const r = await x.api('GET', url, { token: x.tokens.admin });
-            // Refused (4xx), or answered as a plain value that matches nothing: never a 5xx,
-            // never an error from the store's parser.
-            const ok =
-              (r.status >= 400 && r.status < 500) ||
-              (r.status === 200 &&
-                !/error parsing|syntax error|Parser Error|Binder Error/i.test(r.text));
-            if (r.status === 200) answered++;
-            tally(section, ok, `${url}: ${r.status} ${r.text.slice(0, 120)}`);
           }
         }
-      }
-      tallies.get(section)!.extra.answeredAsPlainValues = answered;
-      expect(JSON.stringify(await stateOf(x))).toBe(stateBefore);
-      if (store === 'InfluxDB') {
-        const dbs = await fetch(`${influxd.url}/query?q=SHOW%20DATABASES`).then((r) => r.json());
-        expect(JSON.stringify(dbs)).toContain('abuse');
-      }
-      allRefused(section);
-    }, 180_000);
+        tallies.get(section)!.extra.answeredAsPlainValues = answered;
+        expect(JSON.stringify(await stateOf(x))).toBe(stateBefore);
+        if (store === 'InfluxDB') {
+          const dbs = await fetch(`${influxd.url}/query?q=SHOW%20DATABASES`).then((r) => r.json());
+          expect(JSON.stringify(dbs)).toContain('abuse');
+        }
+        allRefused(section);
+      },
+      timeoutMs(180_000),
+    );
   }
 
   it('traversal on static files and report files', async () => {
@@ -806,72 +810,76 @@ describe('abuse', () => {
     allRefused(section);
   });
 
-  it('a slow reader: a socket that stops reading is bounded, others and REST go on', async () => {
-    const section = 'slow reader';
-    const slow = await connectWs(h.wsUrl, h.tokens.admin);
-    const fast = await connectWs(h.wsUrl, h.tokens.viewer);
-    slow.send({ type: 'subscribe', all: true });
-    fast.send({ type: 'subscribe', all: true });
-    await slow.next((f) => f.type === 'snapshot');
-    await fast.next((f) => f.type === 'snapshot');
-    // The slow one stops reading from its socket: the gateway's writes pile up in the kernel.
-    (slow.ws as any)._socket.pause();
-    const sim = await device('simulator');
-    const lamps = h.broker.registry.lamps.map((l) => l.id);
-    const rounds = runs(30, 150);
-    const started = Date.now();
-    for (let round = 0; round < rounds; round++) {
-      await Promise.all(
-        lamps.map((id) =>
-          sim.publishAsync(
-            topics.telemetry(id),
-            JSON.stringify(reading(id, { ts: started + round, activePower: round })),
-            { qos: 1 },
+  it(
+    'a slow reader: a socket that stops reading is bounded, others and REST go on',
+    async () => {
+      const section = 'slow reader';
+      const slow = await connectWs(h.wsUrl, h.tokens.admin);
+      const fast = await connectWs(h.wsUrl, h.tokens.viewer);
+      slow.send({ type: 'subscribe', all: true });
+      fast.send({ type: 'subscribe', all: true });
+      await slow.next((f) => f.type === 'snapshot');
+      await fast.next((f) => f.type === 'snapshot');
+      // The slow one stops reading from its socket: the gateway's writes pile up in the kernel.
+      (slow.ws as any)._socket.pause();
+      const sim = await device('simulator');
+      const lamps = h.broker.registry.lamps.map((l) => l.id);
+      const rounds = runs(30, 150);
+      const started = Date.now();
+      for (let round = 0; round < rounds; round++) {
+        await Promise.all(
+          lamps.map((id) =>
+            sim.publishAsync(
+              topics.telemetry(id),
+              JSON.stringify(reading(id, { ts: started + round, activePower: round })),
+              { qos: 1 },
+            ),
           ),
-        ),
+        );
+      }
+      const last = rounds - 1;
+      // The fast reader gets the last value of every lamp.
+      await eventually(
+        'the fast reader has the last round',
+        () => {
+          const latest = new Map<string, number>();
+          for (const f of fast.frames)
+            for (const l of f.lamps ?? [])
+              if (l.telemetry) latest.set(l.lampId, l.telemetry.activePower);
+          return lamps.every((id) => latest.get(id) === last);
+        },
+        { timeoutMs: 30_000 },
       );
-    }
-    const last = rounds - 1;
-    // The fast reader gets the last value of every lamp.
-    await eventually(
-      'the fast reader has the last round',
-      () => {
-        const latest = new Map<string, number>();
-        for (const f of fast.frames)
-          for (const l of f.lamps ?? [])
-            if (l.telemetry) latest.set(l.lampId, l.telemetry.activePower);
-        return lamps.every((id) => latest.get(id) === last);
-      },
-      { timeoutMs: 30_000 },
-    );
-    const health = await h.api('GET', '/api/health');
-    tally(section, health.status === 200, 'REST while a reader is stuck');
-    const coalesced = h.gateway.ws.sessions().find((x) => x.username === 'admin');
-    // Coalesced: at most one pending value per lamp, whatever was published.
-    tally(
-      section,
-      coalesced === undefined || coalesced.pending <= lamps.length,
-      `slow session pending ${coalesced?.pending}`,
-    );
-    // Deltas alone fit in the kernel's socket buffers; full snapshots, asked for again and again
-    // by the reader that does not read, do not: the gateway must drop it rather than buffer.
-    const snapshots = runs(600, 2_000);
-    for (let i = 0; i < snapshots; i++) slow.send({ type: 'subscribe', all: true, alarms: true });
-    const dropped = await eventually(
-      'the stuck reader dropped',
-      () => !h.gateway.ws.sessions().some((y) => y.username === 'admin'),
-      { timeoutMs: 30_000, detail: () => JSON.stringify(h.gateway.ws.sessions()) },
-    );
-    tally(section, dropped, 'the stuck reader is dropped');
-    expect((await wsRefusals(h)).slow_reader ?? 0).toBeGreaterThanOrEqual(1);
-    tally(section, (await h.api('GET', '/api/health')).status === 200, 'REST after');
-    tallies.get(section)!.extra.published = rounds * lamps.length;
-    tallies.get(section)!.extra.pendingBeforeSnapshots = coalesced?.pending ?? 'closed';
-    tallies.get(section)!.extra.snapshotsAsked = snapshots;
-    (slow.ws as any)._socket.resume();
-    await Promise.all([slow.close(), fast.close()]);
-    allRefused(section);
-  }, 120_000);
+      const health = await h.api('GET', '/api/health');
+      tally(section, health.status === 200, 'REST while a reader is stuck');
+      const coalesced = h.gateway.ws.sessions().find((x) => x.username === 'admin');
+      // Coalesced: at most one pending value per lamp, whatever was published.
+      tally(
+        section,
+        coalesced === undefined || coalesced.pending <= lamps.length,
+        `slow session pending ${coalesced?.pending}`,
+      );
+      // Deltas alone fit in the kernel's socket buffers; full snapshots, asked for again and again
+      // by the reader that does not read, do not: the gateway must drop it rather than buffer.
+      const snapshots = runs(600, 2_000);
+      for (let i = 0; i < snapshots; i++) slow.send({ type: 'subscribe', all: true, alarms: true });
+      const dropped = await eventually(
+        'the stuck reader dropped',
+        () => !h.gateway.ws.sessions().some((y) => y.username === 'admin'),
+        { timeoutMs: 30_000, detail: () => JSON.stringify(h.gateway.ws.sessions()) },
+      );
+      tally(section, dropped, 'the stuck reader is dropped');
+      expect((await wsRefusals(h)).slow_reader ?? 0).toBeGreaterThanOrEqual(1);
+      tally(section, (await h.api('GET', '/api/health')).status === 200, 'REST after');
+      tallies.get(section)!.extra.published = rounds * lamps.length;
+      tallies.get(section)!.extra.pendingBeforeSnapshots = coalesced?.pending ?? 'closed';
+      tallies.get(section)!.extra.snapshotsAsked = snapshots;
+      (slow.ws as any)._socket.resume();
+      await Promise.all([slow.close(), fast.close()]);
+      allRefused(section);
+    },
+    timeoutMs(120_000),
+  );
 
   it('nothing changed: store, registry, users, programs, trials, schedules, commands', async () => {
     expect(JSON.parse(JSON.stringify(await stateOf(h)))).toEqual(JSON.parse(before));

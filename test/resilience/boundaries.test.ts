@@ -5,7 +5,7 @@
  * error, and every refusal says where and why. Counts go to the resilience report.
  */
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ENV_SCHEMAS } from '../../services/lab/envSchemas.ts';
 import { loadLabConfigs } from '../../services/lab/lab.ts';
 import { ingest } from '../../services/processor/ingest.ts';
@@ -28,8 +28,10 @@ import {
 } from '../../shared/registry/index.ts';
 import { LampPost } from '../../shared/registry/schemas.ts';
 import { reading } from '../processor/harness.ts';
-import { params } from './fuzz.ts';
+import { params, timeoutMs } from './fuzz.ts';
 import { recordCounts } from './report.ts';
+
+vi.setConfig({ testTimeout: timeoutMs(60_000) });
 
 const registry = loadRegistry();
 const catalog = loadCatalog();

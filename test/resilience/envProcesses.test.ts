@@ -15,7 +15,7 @@ import { loadLabConfigs } from '../../services/lab/lab.ts';
 import { loadProcessorConfig } from '../../services/processor/config.ts';
 import { ConfigError } from '../../shared/config.ts';
 import { loadSimulatorConfig } from '../../simulator/config.ts';
-import { FULL, runs, SEED } from './fuzz.ts';
+import { FULL, runs, SEED, timeoutMs } from './fuzz.ts';
 import { recordCounts } from './report.ts';
 
 type Env = Record<string, string>;
@@ -86,31 +86,35 @@ describe('bad environment variables at each entry point', () => {
   for (const { main, schemas, load } of FULL
     ? MAINS
     : MAINS.filter((m) => m.main.includes('lab'))) {
-    it(`${main}: exits 1 naming each bad variable, without a stack trace`, async () => {
-      const keys = [...new Set(schemas.flatMap((s) => Object.keys(ENV_SCHEMAS[s]!.shape)))];
-      const candidates = fc.sample(
-        fc.dictionary(fc.constantFrom(...keys), BAD, { minKeys: 1, maxKeys: 3 }),
-        {
-          seed: SEED + main.length,
-          numRuns: 200,
-        },
-      );
-      // Only environments the loaders refuse: an accepted one would start the service.
-      const bad = candidates
-        .map((env) => ({ env, problems: problemsOf(load, env) }))
-        .filter((c): c is { env: Env; problems: string[] } => c.problems !== undefined)
-        .slice(0, runs(1, 4));
-      expect(bad.length).toBeGreaterThan(0);
-      for (const { env, problems } of bad) {
-        const r = await run(main, env);
-        attempts++;
-        const what = `${main} ${JSON.stringify(env)}:\n${r.out}`;
-        expect(r.code, what).toBe(1);
-        expect(r.out, what).toContain('invalid configuration');
-        for (const p of problems) expect(r.out, what).toContain(p.split(':')[0]!);
-        expect(r.out, what).not.toMatch(/\n\s+at |node:internal|\.ts:\d+:\d+/);
-        refused++;
-      }
-    }, 120_000);
+    it(
+      `${main}: exits 1 naming each bad variable, without a stack trace`,
+      async () => {
+        const keys = [...new Set(schemas.flatMap((s) => Object.keys(ENV_SCHEMAS[s]!.shape)))];
+        const candidates = fc.sample(
+          fc.dictionary(fc.constantFrom(...keys), BAD, { minKeys: 1, maxKeys: 3 }),
+          {
+            seed: SEED + main.length,
+            numRuns: 200,
+          },
+        );
+        // Only environments the loaders refuse: an accepted one would start the service.
+        const bad = candidates
+          .map((env) => ({ env, problems: problemsOf(load, env) }))
+          .filter((c): c is { env: Env; problems: string[] } => c.problems !== undefined)
+          .slice(0, runs(1, 4));
+        expect(bad.length).toBeGreaterThan(0);
+        for (const { env, problems } of bad) {
+          const r = await run(main, env);
+          attempts++;
+          const what = `${main} ${JSON.stringify(env)}:\n${r.out}`;
+          expect(r.code, what).toBe(1);
+          expect(r.out, what).toContain('invalid configuration');
+          for (const p of problems) expect(r.out, what).toContain(p.split(':')[0]!);
+          expect(r.out, what).not.toMatch(/\n\s+at |node:internal|\.ts:\d+:\d+/);
+          refused++;
+        }
+      },
+      timeoutMs(120_000),
+    );
   }
 });

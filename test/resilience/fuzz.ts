@@ -33,3 +33,6 @@ export function heapAfterGc(): number {
 }
 
 export const MB = 1024 * 1024;
+
+/** A test's time limit: the full counts on a loaded 2-core machine take minutes, not seconds. */
+export const timeoutMs = (short: number): number => (FULL ? 20 * short : short);

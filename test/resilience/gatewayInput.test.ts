@@ -13,7 +13,7 @@ import { WebSocket } from 'ws';
 import { OPERATIONS } from '../../services/gateway/rest/operations/index.ts';
 import { type Harness, startHarness, VENDOR_A } from '../gateway/harness.ts';
 import { connectWs } from '../gateway/wsClient.ts';
-import { params } from './fuzz.ts';
+import { params, timeoutMs } from './fuzz.ts';
 import { recordCounts } from './report.ts';
 
 let h: Harness;
@@ -201,54 +201,58 @@ function callFor(path: string, method: string, d: any): fc.Arbitrary<Call> {
 }
 
 describe('REST: every operation of the served OpenAPI document', () => {
-  it('answers generated and bent requests with a documented status or a JSON 4xx, never a 5xx', async () => {
-    const calls: fc.Arbitrary<Call>[] = [];
-    for (const [path, methods] of Object.entries<any>(doc.paths))
-      for (const [method, d] of Object.entries<any>(methods)) {
-        // logout revokes the caller's own token: the harness's tokens must survive the run
-        if (d.operationId === 'logout') continue;
-        calls.push(callFor(path, method, d));
-      }
-    expect(calls.length).toBe(OPERATIONS.length - 1);
-    const byStatus: Record<string, number> = {};
-    let attempts = 0;
-    await fc.assert(
-      fc.asyncProperty(fc.oneof(...calls), async (c) => {
-        const token = c.who === 'none' ? undefined : h.tokens[c.who];
-        const opts: { token?: string; body?: unknown; raw?: string } = {};
-        if (token) opts.token = token;
-        if (c.raw !== undefined) opts.raw = c.raw;
-        else if (c.body !== undefined) opts.body = c.body;
-        const r = await h.api(c.method, c.path, opts);
-        attempts++;
-        byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
-        const what = `${c.who} ${c.method} ${c.path.slice(0, 200)} ${JSON.stringify(c.body ?? c.raw)?.slice(0, 200)}: ${r.status} ${r.text.slice(0, 300)}`;
-        expect(r.status, what).toBeLessThan(500);
-        expect(r.text, what).not.toMatch(/\n\s+at |node_modules|\.ts:\d+/);
-        if (r.status >= 400) {
-          expect(r.json, what).toMatchObject({ ok: false, status: r.status });
-        } else {
-          const documented = Object.keys(c.op.responses).map(Number);
-          expect(documented, what).toContain(r.status);
+  it(
+    'answers generated and bent requests with a documented status or a JSON 4xx, never a 5xx',
+    async () => {
+      const calls: fc.Arbitrary<Call>[] = [];
+      for (const [path, methods] of Object.entries<any>(doc.paths))
+        for (const [method, d] of Object.entries<any>(methods)) {
+          // logout revokes the caller's own token: the harness's tokens must survive the run
+          if (d.operationId === 'logout') continue;
+          calls.push(callFor(path, method, d));
         }
-      }),
-      params(400, 6_000),
-    );
-    const refused = Object.entries(byStatus)
-      .filter(([s]) => Number(s) >= 400)
-      .reduce((n, [, v]) => n + v, 0);
-    await recordCounts('bad input: REST, generated from the OpenAPI document', {
-      attempts,
-      refused,
-      lost: 0,
-      duplicated: 0,
-      operations: calls.length,
-      statuses: Object.entries(byStatus)
-        .map(([s, n]) => `${s}:${n}`)
-        .join(' '),
-    });
-    expect((await h.api('GET', '/api/health')).status).toBe(200);
-  }, 300_000);
+      expect(calls.length).toBe(OPERATIONS.length - 1);
+      const byStatus: Record<string, number> = {};
+      let attempts = 0;
+      await fc.assert(
+        fc.asyncProperty(fc.oneof(...calls), async (c) => {
+          const token = c.who === 'none' ? undefined : h.tokens[c.who];
+          const opts: { token?: string; body?: unknown; raw?: string } = {};
+          if (token) opts.token = token;
+          if (c.raw !== undefined) opts.raw = c.raw;
+          else if (c.body !== undefined) opts.body = c.body;
+          const r = await h.api(c.method, c.path, opts);
+          attempts++;
+          byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
+          const what = `${c.who} ${c.method} ${c.path.slice(0, 200)} ${JSON.stringify(c.body ?? c.raw)?.slice(0, 200)}: ${r.status} ${r.text.slice(0, 300)}`;
+          expect(r.status, what).toBeLessThan(500);
+          expect(r.text, what).not.toMatch(/\n\s+at |node_modules|\.ts:\d+/);
+          if (r.status >= 400) {
+            expect(r.json, what).toMatchObject({ ok: false, status: r.status });
+          } else {
+            const documented = Object.keys(c.op.responses).map(Number);
+            expect(documented, what).toContain(r.status);
+          }
+        }),
+        params(400, 6_000),
+      );
+      const refused = Object.entries(byStatus)
+        .filter(([s]) => Number(s) >= 400)
+        .reduce((n, [, v]) => n + v, 0);
+      await recordCounts('bad input: REST, generated from the OpenAPI document', {
+        attempts,
+        refused,
+        lost: 0,
+        duplicated: 0,
+        operations: calls.length,
+        statuses: Object.entries(byStatus)
+          .map(([s, n]) => `${s}:${n}`)
+          .join(' '),
+      });
+      expect((await h.api('GET', '/api/health')).status).toBe(200);
+    },
+    timeoutMs(300_000),
+  );
 });
 
 describe('WebSocket frames', () => {
@@ -305,48 +309,52 @@ describe('WebSocket frames', () => {
     fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b)),
   );
 
-  it('answers every frame, stays open, and shows a vendor only its own lamps', async () => {
-    const sockets = {
-      viewer: await connectWs(h.wsUrl, h.tokens.viewer),
-      vendor: await connectWs(h.wsUrl, h.tokens.vendor),
-    };
-    const ownLamps = new Set(h.broker.registry.lampsOfVendor(VENDOR_A).map((l) => l.id));
-    let attempts = 0;
-    await fc.assert(
-      fc.asyncProperty(fc.constantFrom('viewer', 'vendor'), frame, async (who, f) => {
-        const s = sockets[who as keyof typeof sockets];
-        s.ws.send(f);
-        s.send({ type: 'ping' });
-        attempts++;
-        await s.next((x) => x.type === 'pong', `pong after ${String(f).slice(0, 100)}`);
-        expect(s.ws.readyState).toBe(WebSocket.OPEN);
-      }),
-      params(300, 5_000),
-    );
-    let refused = 0;
-    for (const [who, s] of Object.entries(sockets)) {
-      for (const f of s.frames) {
-        expect(SERVER_FRAMES, JSON.stringify(f).slice(0, 200)).toContain(f.type);
-        if (f.type === 'error') {
-          refused++;
-          expect(f.status).toBeGreaterThanOrEqual(400);
-          expect(f.status).toBeLessThan(500);
-          expect(typeof f.code).toBe('string');
+  it(
+    'answers every frame, stays open, and shows a vendor only its own lamps',
+    async () => {
+      const sockets = {
+        viewer: await connectWs(h.wsUrl, h.tokens.viewer),
+        vendor: await connectWs(h.wsUrl, h.tokens.vendor),
+      };
+      const ownLamps = new Set(h.broker.registry.lampsOfVendor(VENDOR_A).map((l) => l.id));
+      let attempts = 0;
+      await fc.assert(
+        fc.asyncProperty(fc.constantFrom('viewer', 'vendor'), frame, async (who, f) => {
+          const s = sockets[who as keyof typeof sockets];
+          s.ws.send(f);
+          s.send({ type: 'ping' });
+          attempts++;
+          await s.next((x) => x.type === 'pong', `pong after ${String(f).slice(0, 100)}`);
+          expect(s.ws.readyState).toBe(WebSocket.OPEN);
+        }),
+        params(300, 5_000),
+      );
+      let refused = 0;
+      for (const [who, s] of Object.entries(sockets)) {
+        for (const f of s.frames) {
+          expect(SERVER_FRAMES, JSON.stringify(f).slice(0, 200)).toContain(f.type);
+          if (f.type === 'error') {
+            refused++;
+            expect(f.status).toBeGreaterThanOrEqual(400);
+            expect(f.status).toBeLessThan(500);
+            expect(typeof f.code).toBe('string');
+          }
+          // neither a viewer nor a vendor may command a lamp
+          expect(f.type, JSON.stringify(f).slice(0, 200)).not.toBe('commandAccepted');
+          if (who === 'vendor' && f.lamps)
+            for (const l of f.lamps) expect(ownLamps.has(l.lampId), l.lampId).toBe(true);
         }
-        // neither a viewer nor a vendor may command a lamp
-        expect(f.type, JSON.stringify(f).slice(0, 200)).not.toBe('commandAccepted');
-        if (who === 'vendor' && f.lamps)
-          for (const l of f.lamps) expect(ownLamps.has(l.lampId), l.lampId).toBe(true);
+        await s.close();
       }
-      await s.close();
-    }
-    await recordCounts('bad input: WebSocket frames', {
-      attempts,
-      refused,
-      lost: 0,
-      duplicated: 0,
-    });
-  }, 120_000);
+      await recordCounts('bad input: WebSocket frames', {
+        attempts,
+        refused,
+        lost: 0,
+        duplicated: 0,
+      });
+    },
+    timeoutMs(120_000),
+  );
 });
 
 /** knownIds() once the harness is up (arbitraries are built before beforeAll runs). */
