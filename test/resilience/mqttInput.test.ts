@@ -269,13 +269,11 @@ describe('10,000 invalid messages among 10,000 valid ones', () => {
         // QoS 1, in chunks so that the publisher's in-flight window stays bounded
         for (let i = 0; i < messages.length; i += 500)
           await Promise.all(
-            messages
-              .slice(i, i + 500)
-              .map((m) =>
-                (m.via === 'admin' ? admin : simulator).publishAsync(m.topic, m.payload, {
-                  qos: 1,
-                }),
-              ),
+            messages.slice(i, i + 500).map((m) =>
+              (m.via === 'admin' ? admin : simulator).publishAsync(m.topic, m.payload, {
+                qos: 1,
+              }),
+            ),
           );
         const target = before.accepted + sum(before.rejected) + validMessages * 2;
         await eventually(
