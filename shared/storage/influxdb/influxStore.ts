@@ -18,7 +18,7 @@ import {
 } from '../port.ts';
 import { parseQuery } from '../queries.ts';
 import { replayFrames } from '../replay.ts';
-import { aggregateRows, composedEnergy, composedHistory } from '../rollup.ts';
+import { aggregateRows, composedEnergy, composedHistory, RESOLUTION_MS } from '../rollup.ts';
 import {
   compact,
   encodeLines,
@@ -463,7 +463,10 @@ export async function createInfluxStore(opts: InfluxStoreOptions): Promise<Store
       const v = parseQuery.partials(q);
       // Many fields at once (rollups): the rows, aggregated here, cost a fraction of InfluxQL's
       // aggregates (one iterator per function and series).
-      if (v.fields.length * v.stats.length > WIDE_PARTIALS)
+      // A rollup read in buckets of its own size holds one row per lamp and bucket: InfluxQL's
+      // GROUP BY time would only open a window per row (a segment over 30 days at 1 h: 20,000).
+      const ownBuckets = v.source !== 'raw' && v.bucketMs === RESOLUTION_MS[v.source];
+      if (ownBuckets || v.fields.length * v.stats.length > WIDE_PARTIALS)
         return aggregateRows((await query(rowsQuery(v, src))).flatMap(rows), v);
       const series = await query(partialsQuery(v, src));
       const out: PartialRow[] = [];
