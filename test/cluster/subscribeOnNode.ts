@@ -4,7 +4,7 @@
  * process, as the load run starts it), for a persistent (`clean: false`) or a clean session.
  *   npx tsx test/cluster/subscribeOnNode.ts [filters=20] [clean=false]
  * Seen on 2 December 2026 (load average 11-13): clean -> 20 filters in 57 ms; persistent -> no
- * SUBACK within 60 s, for QoS 1 and QoS 0 filters alike.
+ * SUBACK within 60 s, for QoS 1 and QoS 0 filters alike; 1 filter -> 15 ms, 2 or 5 -> none.
  */
 import { randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
