@@ -257,8 +257,10 @@ it('a command whose gateway is gone is finished by another', async () => {
   // The resend came from a survivor (C's own first copy may not have left before it stopped).
   await eventually(
     'the resend from a survivor',
-    () => silent.received.filter((m) => m.commandId === id).length === copiesBefore + 1,
+    () => silent.received.filter((m) => m.commandId === id).length > copiesBefore,
   );
+  // One resend for the cluster: never more than the two attempts.
+  expect(silent.received.filter((m) => m.commandId === id).length).toBeLessThanOrEqual(2);
   // The completion is audited by the survivor that timed it out, just after the state changed.
   const audit = await eventually('the completion in the audit trail', async () => {
     const r = await a.api('GET', `/api/audit?subject=${id}&action=command.completed`, {
