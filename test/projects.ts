@@ -15,6 +15,7 @@ export const INTEGRATION_TESTS = [
   'test/broker/lifecycle.test.ts',
   'test/broker/mosquittoPolicy.test.ts',
   'test/broker/protection.test.ts',
+  'test/broker/restart.test.ts',
   'test/broker/scale.test.ts',
   'test/broker/status.test.ts',
   'test/broker/writeBatching.test.ts',

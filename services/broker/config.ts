@@ -26,6 +26,10 @@ export const BROKER_DEFAULTS = {
   rateLimitMaxDelayMs: 10_000,
   connectTimeoutMs: 10_000,
   drainTimeoutMs: 30_000,
+  /** Persistent sessions registered at start (the processor's default PROCESSOR_CLIENT_ID). */
+  durableSessions: 'gadelys-processor',
+  /** At stop, how long durable sessions may take to acknowledge what was accepted for them. */
+  stopDrainMs: 5_000,
   /** aedes' in-flight window; its default of 100 halves QoS1 throughput here. */
   concurrency: 1_000,
   /** /metrics and /health stay on this machine unless asked otherwise. */
@@ -120,6 +124,9 @@ export const BrokerEnv = z.object({
   BROKER_RATE_LIMIT_MAX_DELAY_MS: env.int(BROKER_DEFAULTS.rateLimitMaxDelayMs, 0, 3_600_000),
   BROKER_CONNECT_TIMEOUT_MS: env.int(BROKER_DEFAULTS.connectTimeoutMs, 100, 600_000),
   BROKER_DRAIN_TIMEOUT_MS: env.int(BROKER_DEFAULTS.drainTimeoutMs, 0, 600_000),
+  /** Comma-separated client ids given the processor's subscriptions at start; `none`: none. */
+  BROKER_DURABLE_SESSIONS: env.string(BROKER_DEFAULTS.durableSessions),
+  BROKER_STOP_DRAIN_MS: env.int(BROKER_DEFAULTS.stopDrainMs, 0, 600_000),
   BROKER_CONCURRENCY: env.int(BROKER_DEFAULTS.concurrency, 1, 100_000),
   /** Coalesce each event-loop turn's writes to a TCP/TLS client into one syscall (about 30 % less CPU). */
   BROKER_BATCH_WRITES: env.bool(true),

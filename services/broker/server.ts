@@ -13,6 +13,11 @@ import { createAuthenticator } from './authenticator.ts';
 import { createAuthThrottle } from './authThrottle.ts';
 import { BROKER_DEFAULTS, type BrokerConfig } from './config.ts';
 import { type CredentialFile, emptyCredentials, readCredentials } from './credentials.ts';
+import {
+  drainDurableSessions,
+  parseSessionIds,
+  registerDurableSessions,
+} from './durableSessions.ts';
 import { installPolicy } from './hooks.ts';
 import { closeServer, type Listeners, listen, openListeners } from './listeners.ts';
 import { type BrokerStats, createBrokerMetrics, type Transport } from './metrics.ts';
@@ -273,6 +278,8 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
   const host = config.BROKER_HOST;
   let listeners: Listeners;
   try {
+    // Before any lamp can publish: readings for an offline processor are queued from the start.
+    await registerDurableSessions(aedes, parseSessionIds(config.BROKER_DURABLE_SESSIONS), log);
     listeners = await openListeners(config, accept);
   } catch (err) {
     await closeAedes();
@@ -334,8 +341,12 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
     stopped ??= (async () => {
       stopping = true;
       if (credentialsPath) unwatchFile(credentialsPath, applyCredentials);
-      // Stop accepting, then let aedes close every session (wills of lost clients still fire).
+      // Stop accepting, disconnect devices, let durable sessions acknowledge what was accepted
+      // for them (bounded), then let aedes close every session (wills of lost clients still fire).
       const closing = listeners.close();
+      await drainDurableSessions(aedes, directory.isDevice, config.BROKER_STOP_DRAIN_MS, log).catch(
+        (err: unknown) => log.error({ err }, 'stop: draining durable sessions failed'),
+      );
       await closeAedes();
       for (const socket of sockets.keys()) socket.destroy();
       await closing;
