@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import type { AedesOptions } from 'aedes';
 import MQEmitterRedis from 'mqemitter-redis';
+import { oneStorePerSubscribe } from './subscribeBatch.ts';
 
 /** What a node needs to join the cluster, and to let go of its Redis connections. */
 export interface ClusterWiring {
@@ -40,13 +41,16 @@ export function wireCluster(settings: ClusterSettings): ClusterWiring {
   const mq = MQEmitterRedis({ connectionString: settings.redisUrl });
   // ioredis takes a URL as its first argument; the options object form wants host/port, so parse.
   const url = new URL(settings.redisUrl);
-  const persistence = redisPersistence({
-    host: url.hostname,
-    port: Number(url.port || 6379),
-    ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
-    ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
-    db: Number(url.pathname.slice(1) || 0),
-  });
+  // One store per SUBSCRIBE, not one per filter that only the last settles (subscribeBatch.ts).
+  const persistence = oneStorePerSubscribe(
+    redisPersistence({
+      host: url.hostname,
+      port: Number(url.port || 6379),
+      ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+      ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
+      db: Number(url.pathname.slice(1) || 0),
+    }),
+  );
   return {
     nodeId,
     aedesOptions: {

@@ -24,6 +24,7 @@ import {
   type RefusalReason,
 } from './policy.ts';
 import { createTokenBucket, type TokenBucket } from './rateLimit.ts';
+import { refusedSubscriptions } from './subscribeBatch.ts';
 
 export interface RateLimits {
   deviceRate: number;
@@ -255,6 +256,8 @@ export function installPolicy(aedes: Aedes, deps: HookDeps): PolicyState {
     const decision = authorizeSubscribe(session.identity, subscription.topic, directory);
     if (decision.ok) return callback(null, subscription);
     refuse(client.id, decision.reason, decision.detail);
+    // Kept out of a persistent session's stored filters on a cluster node (subscribeBatch.ts).
+    refusedSubscriptions.add(subscription);
     // [MQTT-3.9.3] SUBACK 0x80 for this filter; the client stays connected.
     callback(null, null);
   };

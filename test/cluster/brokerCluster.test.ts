@@ -3,10 +3,12 @@
  * SIGKILLs, node B runs in this process. Messages, retained status, persistent QoS1 sessions,
  * wills and revocations must cross from one node to the other.
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyCredentials, revoke, writeCredentials } from '../../services/broker/credentials.ts';
@@ -18,6 +20,7 @@ import { eventually } from '../helpers/eventually.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
 import { type ChildNode, startChildNode, startNode } from './nodes.ts';
 
+const run = promisify(execFile);
 const labSecret = randomBytes(16).toString('hex');
 const dir = mkdtempSync(join(tmpdir(), 'gadelys-cluster-'));
 const credentialsPath = join(dir, 'credentials.json');
@@ -62,6 +65,16 @@ const status = (lampId: string, state: LampStatus['state']): LampStatus => ({
   ts: Date.now(),
 });
 const command = (n: number) => JSON.stringify({ commandId: `cmd-${n}`, dim: 40 });
+/** The filters aedes-persistence-redis holds for a session (the hash `client:<id>`). */
+const storedFilters = async (clientId: string): Promise<string[]> => {
+  const { stdout } = await run('redis-cli', [
+    '-p',
+    String(redis.port),
+    'HKEYS',
+    `client:${clientId}`,
+  ]);
+  return stdout.split('\n').filter((line) => line !== '');
+};
 
 describe('a broker cluster of two nodes on Redis', () => {
   it('delivers a command published on node B to a lamp on node A', async () => {
@@ -120,6 +133,55 @@ describe('a broker cluster of two nodes on Redis', () => {
         }
       });
     }
+  });
+
+  // Issue #15: aedes asks the persistence to store a SUBSCRIBE's filters once per filter, and
+  // aedes-persistence-redis settled only the last of those calls: no SUBACK for 2+ filters.
+  it('answers a persistent session subscribing 500 filters in one SUBSCRIBE, and delivers on them', async () => {
+    const processor = await connect(a.url, 'processor', {
+      clean: false,
+      clientId: 'processor-500',
+    });
+    const lampIds = Array.from({ length: 500 }, (_, i) => `DOLL-${String(i + 1).padStart(4, '0')}`);
+    // Before the fix no SUBACK ever came: fail by name, not at the test's timeout.
+    const granted = await Promise.race([
+      processor.subscribeAsync(
+        Object.fromEntries(lampIds.map((id) => [topics.command(id), { qos: 1 as const }])),
+      ),
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error('no SUBACK within 20 s')), 20_000).unref(),
+      ),
+    ]);
+    expect(granted).toHaveLength(500);
+    expect(granted.every((g) => g.qos === 1)).toBe(true);
+    const got = collect(processor);
+    const gateway = await connect(b.url, 'gateway');
+    await eventually('a command on the 201st filter across nodes', async () => {
+      await gateway.publishAsync(topics.command('DOLL-0201'), command(201), { qos: 1 });
+      return got.length > 0;
+    });
+    expect(got[0]).toMatchObject({ topic: topics.command('DOLL-0201'), payload: command(201) });
+    // Stored once in the session, each filter once.
+    expect((await storedFilters('processor-500')).sort()).toEqual(
+      lampIds.map((id) => topics.command(id)).sort(),
+    );
+  });
+
+  it("keeps a filter refused in a SUBSCRIBE out of the persistent session's stored filters", async () => {
+    const lamp = await connect(a.url, 'DOLL-0006', { clean: false });
+    // mqtt.js rejects a SUBACK holding a refusal; the reason codes ride on the error.
+    const granted = await lamp
+      .subscribeAsync({
+        [topics.command('DOLL-0006')]: { qos: 1 },
+        [topics.command('DOLL-0007')]: { qos: 1 }, // another lamp's commands: refused
+      })
+      .then(
+        () => 'no refusal',
+        (err: { packet?: { granted?: unknown } }) => err.packet?.granted,
+      );
+    expect(granted).toEqual([1, 128]);
+    // What the session would get back, and queue offline, after a reconnection on any node.
+    expect(await storedFilters('DOLL-0006')).toEqual([topics.command('DOLL-0006')]);
   });
 
   it("resumes a QoS1 session and fires a lamp's will on node B after node A is killed", async () => {
