@@ -6,8 +6,8 @@
  *   subscriptions. aedes queues QoS1 messages for a persistent session that is offline, so what
  *   lamps publish before the processor has reconnected waits for it instead of going nowhere
  *   (the in-memory persistence forgets every session at exit).
- * - At stop, after the listeners closed, devices and clean sessions are disconnected (nothing new
- *   is PUBACKed), then the broker waits, bounded, until every connected durable session has
+ * - At stop, after the listeners closed, devices (without their wills) and clean sessions are
+ *   disconnected (nothing new is PUBACKed), then the broker waits, bounded, until every connected durable session has
  *   acknowledged what the broker had accepted for it; what is still pending at the deadline is
  *   logged as dropped.
  */
@@ -96,8 +96,15 @@ export async function drainDurableSessions(
   const durable = new Set<string>();
   for (const client of clients()) {
     if (!client) continue;
-    if (client.clean === false && !isDevice(client.id)) durable.add(client.id);
-    else client.close();
+    if (client.clean === false && !isDevice(client.id)) {
+      durable.add(client.id);
+      continue;
+    }
+    // The broker ends the session, the lamp is not lost: its will ("offline") would tell the
+    // processor that every lamp went dark at once (a supply-loss alarm for each segment). It
+    // publishes "online" again when it reconnects.
+    if (isDevice(client.id)) (client as unknown as { will: unknown }).will = null;
+    client.close();
   }
   const persistence = persistenceOf(aedes);
   const started = performance.now();

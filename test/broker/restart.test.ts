@@ -3,7 +3,8 @@
  * subscriber with the processor's session options (fixed client id, clean session off, subscribe
  * only when the session is not present) acknowledges slowly, so the broker holds a backlog for it.
  * The broker is stopped the way SIGTERM stops it (main.ts: stopOnSignal calls stop()) and a new
- * one started on the same port: every reading a lamp had PUBACKed must reach the subscriber.
+ * one started on the same port: every reading a lamp had PUBACKed must reach the subscriber, and
+ * no lamp's will ("offline") is published for the broker's own shutdown.
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import { describe, expect, it } from 'vitest';
@@ -30,6 +31,8 @@ describe('broker restart', () => {
     const port = String(broker.broker.port);
     const acked = new Set<string>();
     const received = new Set<string>();
+    /** Lamps' wills delivered: a stopping broker ends their sessions, it does not lose them. */
+    const wills: string[] = [];
     let running = true;
     const clients: MqttClient[] = [];
     try {
@@ -46,7 +49,8 @@ describe('broker restart', () => {
       clients.push(sub);
       // Slow acknowledgements: one per timer turn, so the broker holds a queue for us.
       sub.handleMessage = (packet, callback) => {
-        received.add(String(packet.payload));
+        if (packet.topic.endsWith('/status')) wills.push(packet.topic);
+        else received.add(String(packet.payload));
         setTimeout(() => callback(), 1);
       };
       let subscribed = false;
@@ -62,9 +66,11 @@ describe('broker restart', () => {
       await eventually('subscribed', () => subscribed);
 
       const loops = LAMPS.map(async (id) => {
+        const offline = JSON.stringify({ lampId: id, state: 'offline', ts: Date.now() });
         const lamp = mqtt.connect(broker.url, {
           ...broker.credentialsFor(id),
           reconnectPeriod: 50,
+          will: { topic: topics.status(id), payload: Buffer.from(offline), qos: 1, retain: true },
         });
         clients.push(lamp);
         for (let seq = 0; running; seq++) {
@@ -97,6 +103,7 @@ describe('broker restart', () => {
       const missing = [...acked].filter((p) => !received.has(p));
       expect(backlog, 'the subscriber was behind when the broker stopped').toBeGreaterThan(0);
       expect(missing).toEqual([]);
+      expect(wills).toEqual([]);
     } finally {
       running = false;
       await Promise.all(clients.map((c) => c.endAsync(true)));
