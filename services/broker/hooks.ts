@@ -24,7 +24,11 @@ import {
   type RefusalReason,
 } from './policy.ts';
 import { createTokenBucket, type TokenBucket } from './rateLimit.ts';
-import { refusedSubscriptions } from './subscribeBatch.ts';
+import {
+  oneStorePerSubscribe,
+  refusedSubscriptions,
+  type SubscriptionStore,
+} from './subscribeBatch.ts';
 
 export interface RateLimits {
   deviceRate: number;
@@ -85,6 +89,9 @@ const payloadBytes = (p: PublishPacket) =>
 
 export function installPolicy(aedes: Aedes, deps: HookDeps): PolicyState {
   const { metrics, log, directory, limits } = deps;
+  // Refused filters stay out of stored sessions, one node or a cluster (subscribeBatch.ts).
+  // aedes' types omit the `persistence` it holds.
+  oneStorePerSubscribe((aedes as unknown as { persistence: SubscriptionStore }).persistence);
   const sessions = new WeakMap<Client, Session>();
   const connected = new Set<Session>();
   const lampState = new Map<string, 'online' | 'offline'>();

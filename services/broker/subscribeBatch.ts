@@ -15,7 +15,9 @@
  * they would be restored to the session and fill its offline queue with messages it may not read.
  * The hook marks each refused filter in `refusedSubscriptions`; the store leaves them out. It runs
  * a microtask after the first call, when aedes has authorized every filter of the packet (our hook
- * answers synchronously). No Redis code here: hooks.ts imports this file on a single node too.
+ * answers synchronously). That leak is not the cluster's alone: aedes' in-memory persistence on a
+ * single node queued another lamp's commands for a lamp that had asked for them and been refused,
+ * so installPolicy (hooks.ts) wraps whatever persistence aedes holds. No Redis code here.
  */
 
 /** The subscription objects of a SUBSCRIBE that the authorizeSubscribe hook refused. */
@@ -31,7 +33,12 @@ export interface SubscriptionStore {
   removeSubscriptions(client: ClientLike, subs: string[], cb?: Callback): unknown;
 }
 
+const wrapped = new WeakSet<object>();
+
+/** Idempotent: cluster.ts wraps its Redis persistence, installPolicy whatever aedes holds. */
 export function oneStorePerSubscribe<P extends SubscriptionStore>(persistence: P): P {
+  if (wrapped.has(persistence)) return persistence;
+  wrapped.add(persistence);
   const add = persistence.addSubscriptions.bind(persistence);
   const remove = persistence.removeSubscriptions.bind(persistence);
   // The packet's filter list -> its one store; garbage with the packet.

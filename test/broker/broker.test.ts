@@ -166,6 +166,37 @@ describe('broker with authentication and authorization', () => {
     expect(granted[0]?.qos).toBe(1);
   });
 
+  // aedes stores a SUBSCRIBE's whole filter list in a persistent session, refused ones included:
+  // they filled the session's offline queue with another lamp's commands (subscribeBatch.ts).
+  it("never queues a filter refused in a persistent session's SUBSCRIBE for it offline", async () => {
+    const lamp = await connect('DOLL-0004', b.url, { clean: false });
+    const granted = await lamp
+      .subscribeAsync({
+        [topics.command('DOLL-0004')]: { qos: 1 },
+        [topics.command('DOLL-0005')]: { qos: 1 },
+      })
+      .then(
+        () => 'no refusal',
+        (e: { packet?: { granted?: unknown } }) => e.packet?.granted,
+      );
+    expect(granted).toEqual([1, 128]);
+    await lamp.endAsync();
+    const gateway = await connect('gateway');
+    await gateway.publishAsync(topics.command('DOLL-0005'), 'not yours', { qos: 1 });
+    await gateway.publishAsync(topics.command('DOLL-0004'), 'yours', { qos: 1 });
+    const again = mqtt.connect(b.url, {
+      ...b.credentialsFor('DOLL-0004'),
+      clean: false,
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+    });
+    clients.push(again);
+    const got = collect(again);
+    // The queue comes back in order: once the lamp's own command is in, nothing came before it.
+    await eventually('the queued command', () => got.some((m) => m.payload === 'yours'));
+    expect(got.map((m) => m.topic)).toEqual([topics.command('DOLL-0004')]);
+  });
+
   it('refuses # for mosquitto_sub too', async () => {
     const lamp = b.credentialsFor('DOLL-0004');
     const res = await run('mosquitto_sub', [
