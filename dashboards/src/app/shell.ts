@@ -218,7 +218,11 @@ export function startShell(root: HTMLElement, screens: readonly ScreenDef[]): Sh
   // The route overview is what a sign-in opens: fetch its chunks while the form is filled in,
   // not after the login answers (measured at 10,000 lamps: four chunks one after another, up
   // to 2.7 s from a gateway busy with ingest).
-  if (!token) void screens.find((s) => s.pattern === '')?.load().catch(() => undefined);
+  if (!token)
+    void screens
+      .find((s) => s.pattern === '')
+      ?.load()
+      .catch(() => undefined);
   const ready = (async () => {
     if (token) {
       try {
