@@ -130,6 +130,11 @@ export const WsClientFrame = z.discriminatedUnion('type', [
     segments: z.array(Id).max(1000).optional(),
     alarms: z.boolean().optional(),
     commands: z.boolean().optional(),
+    /**
+     * `binary`: the snapshot and deltas come as binary messages (shared/live/binaryFrames.ts,
+     * GLF1) in the registry columns' order, without lamp ids; default `json`.
+     */
+    format: z.enum(['json', 'binary']).optional(),
   }),
   z.strictObject({ type: z.literal('unsubscribe') }),
   // The request is checked by the same code as POST /api/commands, so issue paths match REST.

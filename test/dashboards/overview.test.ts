@@ -150,6 +150,13 @@ test('every lamp is on the map, coloured by level, and its values change live', 
     WAIT,
   );
   expect(after.ts).toBeGreaterThan(before.ts);
+  // the live frames came as binary columns in the registry's order, and none was refused
+  expect(
+    await page.evaluate(() => ({
+      format: window.__gadelys!.app.live.format(),
+      rejected: window.__gadelys!.app.live.rejectedFrames(),
+    })),
+  ).toEqual({ format: 'binary', rejected: 0 });
   const kw = Number((await page.textContent('#stat-kw'))?.replace(/,/g, ''));
   expect(kw).toBeGreaterThanOrEqual(0);
   expect(await page.textContent('#stat-online')).toContain(`/ ${lab.lampCount}`);

@@ -5,9 +5,11 @@
  */
 import { describe, expect, test } from 'vitest';
 import {
+  applyBinaryFrame,
   applyColumns,
   checkColumns,
   FrameError,
+  identityRows,
   LIVE_FIELD_NAMES,
   rowsOf,
 } from '../../dashboards/src/live/decode.ts';
@@ -18,7 +20,20 @@ import {
   type LiveColumns,
   type LiveLamp,
 } from '../../services/gateway/api.ts';
-import { deltaFrame, LiveIndex, snapshotFrame } from '../../services/gateway/ws/liveFrames.ts';
+import {
+  binaryDeltaFrame,
+  binarySnapshotFrame,
+  deltaFrame,
+  LiveIndex,
+  snapshotFrame,
+} from '../../services/gateway/ws/liveFrames.ts';
+import {
+  allocLiveFrame,
+  DELTA_BYTES_PER_LAMP,
+  decodeLiveFrame,
+  registryHash,
+  SNAPSHOT_BYTES_PER_LAMP,
+} from '../../shared/live/binaryFrames.ts';
 import { reading } from './harness.ts';
 
 const T0 = 1_800_000_000_000;
@@ -150,5 +165,146 @@ describe('the dashboard decodes what the gateway encodes', () => {
     expect(delta.length / lamps.length).toBeLessThan(100);
     expect(perObject).toBeGreaterThan(400);
     expect(JSON.stringify(frame).length / lamps.length).toBeLessThan(120);
+  });
+});
+
+describe('binary live frames (GLF1): what the web app asks for', () => {
+  const ids = ['A', 'B', 'C', 'Z'];
+  const lampsOf = () => [
+    lamp('A'),
+    lamp('B', { status: 'unknown', statusTs: null, telemetry: null }),
+    lamp('C', { status: 'offline' }),
+  ];
+  const arrayBufferOf = (b: Uint8Array) =>
+    b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+
+  test('a snapshot in registry order, then a delta, land in the table with no ids on the wire', () => {
+    const index = new LiveIndex(ids);
+    // Z has no live state: its entry is "unknown, no reading"
+    const snap = decodeLiveFrame(
+      arrayBufferOf(binarySnapshotFrame(lampsOf(), index, T0, { withIds: false })),
+    );
+    expect(snap.head).toMatchObject({
+      type: 'snapshot',
+      registry: registryHash(ids),
+      positions: 4,
+    });
+    expect(snap.head.lampIds).toBeUndefined();
+    const table = tableOf(ids);
+    expect(registryHash(table.ids)).toBe(snap.head.registry);
+    const rows = identityRows(4);
+    expect(applyBinaryFrame(table, rows, snap)).toBe(4);
+    const a = table.row(table.indexOf.get('A')!);
+    expect(a).toMatchObject({ status: 'online', ts: T0 - 800 });
+    expect(a.level).toBeCloseTo(42.25, 5);
+    expect(a.power).toBeCloseTo(17.123456, 4);
+    expect(table.statusTs[0]).toBe(T0 - 5_000);
+    expect(table.energy[0]).toBe(lamp('A').telemetry!.activeEnergy); // Float64: exact
+    expect(a.lux).toBeNaN();
+    expect(table.row(1)).toMatchObject({ status: 'unknown' });
+    expect(table.row(1).level).toBeNaN();
+    expect(table.statusTs[1]).toBeNaN();
+    expect(table.row(2).status).toBe('offline');
+    expect(table.row(3).status).toBe('unknown');
+
+    const delta = decodeLiveFrame(
+      arrayBufferOf(
+        binaryDeltaFrame(
+          [
+            lamp('Q'), // not in the index: left out
+            lamp('B', { telemetry: reading('B', { ts: T0 + 1_000, actualLevel: 10 }) }),
+          ],
+          index,
+          T0 + 1_200,
+        ),
+      ),
+    );
+    expect(delta.n).toBe(1);
+    expect([...delta.cols.position!]).toEqual([1]);
+    applyBinaryFrame(table, rows, delta);
+    expect(table.row(1)).toMatchObject({ status: 'online', level: 10, ts: T0 + 1_000 });
+  });
+
+  test('a subscription to some lamps carries their ids; a vendor index holds only its lamps', () => {
+    const index = new LiveIndex(['C', 'A']);
+    const snap = decodeLiveFrame(
+      arrayBufferOf(binarySnapshotFrame(lampsOf(), index, T0, { withIds: true })),
+    );
+    expect(snap.head.lampIds).toEqual(['C', 'A']);
+    expect(snap.n).toBe(2);
+    const table = tableOf(ids);
+    applyBinaryFrame(table, rowsOf(table, snap.head.lampIds!), snap);
+    expect(table.row(table.indexOf.get('C')!).status).toBe('offline');
+    expect(table.row(table.indexOf.get('B')!).status).toBe('unknown');
+  });
+
+  test('a malformed frame is refused whole, naming the failing part', () => {
+    const good = binaryDeltaFrame(lampsOf(), new LiveIndex(ids), T0);
+    const refused = (mutate: (b: Uint8Array, v: DataView) => Uint8Array | undefined) => {
+      const b = good.slice();
+      const out = mutate(b, new DataView(b.buffer)) ?? b;
+      return () => decodeLiveFrame(arrayBufferOf(out));
+    };
+    expect(refused(() => new Uint8Array(8))).toThrow(/head: shorter/);
+    expect(
+      refused((_b, v) => {
+        v.setUint32(0, 0x12345678, true);
+        return undefined;
+      }),
+    ).toThrow(/not a GLF1 frame/);
+    expect(refused((b) => b.subarray(0, b.length - 1))).toThrow(/columns: .* bytes, 3 lamps need/);
+    expect(
+      refused((_b, v) => {
+        v.setUint32(4, 4, true);
+        return undefined;
+      }),
+    ).toThrow(/columns/);
+    expect(
+      refused((_b, v) => {
+        v.setUint32(8, 1 << 30, true);
+        return undefined;
+      }),
+    ).toThrow(/head longer than frame/);
+    expect(
+      refused((b) => {
+        b[16] = 0x7b + 1;
+        return undefined;
+      }),
+    ).toThrow(/head: not JSON/);
+    // the last n bytes are the statuses, the n Uint32 before them the positions
+    expect(
+      refused((b) => {
+        b[b.length - 1] = 9;
+        return undefined;
+      }),
+    ).toThrow(/status\[2\]: not a status code/);
+    expect(
+      refused((b, v) => {
+        v.setUint32(b.length - 3 - 4, 4, true);
+        return undefined;
+      }),
+    ).toThrow(/position\[2\]: not a position/);
+    const wrongHead = allocLiveFrame(
+      { type: 'delta', t0: -1, registry: 'xyz', positions: 1 } as never,
+      0,
+    ).bytes;
+    expect(() => decodeLiveFrame(arrayBufferOf(wrongHead))).toThrow(/head\.t0/);
+  });
+
+  test('49 bytes a lamp in a snapshot, 53 in a delta: smaller than JSON, and no number to parse', () => {
+    const many = Array.from({ length: 10_000 }, (_, k) =>
+      lamp(`DOLL-${String(k).padStart(6, '0')}`, {
+        telemetry: reading(`DOLL-${k}`, { ts: T0 - k, actualLevel: 37.1, seq: 100_000 + k }),
+      }),
+    );
+    const index = new LiveIndex(many.map((l) => l.lampId));
+    const snap = binarySnapshotFrame(many, index, T0, { withIds: false });
+    const json = JSON.stringify(snapshotFrame(many, T0).frame).length;
+    expect(snap.byteLength / many.length).toBeLessThan(SNAPSHOT_BYTES_PER_LAMP + 0.1);
+    expect(binaryDeltaFrame(many, index, T0).byteLength / many.length).toBeLessThan(
+      DELTA_BYTES_PER_LAMP + 0.1,
+    );
+    // the JSON snapshot (ids, rounded numbers as text) was ~68 bytes a lamp here
+    expect(snap.byteLength * 1.3).toBeLessThan(json);
   });
 });

@@ -1,5 +1,6 @@
 // biome-ignore-all lint/suspicious/noExplicitAny: JSON answers from the API under test are checked field by field
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { registryHash, SNAPSHOT_BYTES_PER_LAMP } from '../../shared/live/binaryFrames.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { type Harness, reading, startHarness, startLamp, VENDOR_A } from './harness.ts';
 import { connectWs } from './wsClient.ts';
@@ -123,6 +124,69 @@ test('vendor isolation over the WebSocket', async () => {
   await other.stop();
   await own.stop();
   await s.close();
+});
+
+describe('binary live frames (format: binary, what the web app asks for)', () => {
+  test("a viewer: a snapshot of every lamp in the registry columns' order, then binary deltas", async () => {
+    const cols = await h.api('GET', '/api/lamps/columns', { token: h.tokens.viewer });
+    const s = await connectWs(h.wsUrl, h.tokens.viewer);
+    s.binaryIds = cols.json.ids;
+    s.send({ type: 'subscribe', all: true, alarms: true, format: 'binary' });
+    const snap = await s.next((f) => f.type === 'snapshot');
+    expect(snap.binary).toBeDefined();
+    expect(snap.head).toMatchObject({
+      registry: registryHash(cols.json.ids),
+      positions: cols.json.ids.length,
+      alarms: [],
+    });
+    expect(snap.head.lampIds).toBeUndefined(); // no ids on the wire
+    expect(snap.bytes / cols.json.ids.length).toBeLessThan(SNAPSHOT_BYTES_PER_LAMP + 4);
+    const lamp = await startLamp(h, ownLamp);
+    await lamp.publishTelemetry({ actualLevel: 42, activePower: 17.5 });
+    const delta = await s.next(
+      (f) => f.type === 'delta' && f.lamps.some((l: any) => l.lampId === ownLamp),
+      'binary delta',
+    );
+    expect(delta.binary).toBeDefined();
+    expect(delta.lamps.find((l: any) => l.lampId === ownLamp)).toMatchObject({
+      status: 'online',
+      telemetry: { actualLevel: 42, activePower: 17.5 },
+    });
+    // asking for JSON again on the same socket gets JSON frames
+    s.send({ type: 'subscribe', lamps: [ownLamp] });
+    const json = await s.next((f) => f.type === 'snapshot');
+    expect(json.binary).toBeUndefined();
+    expect(json.lampIds).toEqual([ownLamp]);
+    await lamp.stop();
+    await s.close();
+  });
+
+  test("a vendor: positions are its own columns, and another vendor's reading never comes", async () => {
+    const cols = await h.api('GET', '/api/lamps/columns', { token: h.tokens.vendor });
+    expect(cols.json.ids.length).toBe(h.broker.registry.lampsOfVendor(VENDOR_A).length);
+    const s = await connectWs(h.wsUrl, h.tokens.vendor);
+    s.binaryIds = cols.json.ids;
+    s.send({ type: 'subscribe', all: true, format: 'binary' });
+    const snap = await s.next((f) => f.type === 'snapshot');
+    expect(snap.head).toMatchObject({
+      registry: registryHash(cols.json.ids),
+      positions: cols.json.ids.length,
+    });
+    const other = await startLamp(h, otherLamp);
+    const own = await startLamp(h, ownLamp);
+    await other.publishTelemetry({ actualLevel: 77 });
+    await own.publishTelemetry({ actualLevel: 33 });
+    const first = await s.next((f) => f.type === 'delta', 'binary delta');
+    expect(first.lamps.map((l: any) => l.lampId)).toEqual([ownLamp]);
+    // a subscription to some lamps names them in the head
+    s.send({ type: 'subscribe', lamps: [ownLamp], format: 'binary' });
+    const some = await s.next((f) => f.type === 'snapshot');
+    expect(some.head.lampIds).toEqual([ownLamp]);
+    expect(some.lamps[0]).toMatchObject({ lampId: ownLamp, telemetry: { actualLevel: 33 } });
+    await other.stop();
+    await own.stop();
+    await s.close();
+  });
 });
 
 test('per-client cap per lamp: a burst arrives coalesced, ending on the latest value', async () => {

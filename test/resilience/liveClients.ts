@@ -7,6 +7,7 @@
 import { WebSocket } from 'ws';
 import type { Api } from '../../dashboards/src/app/api.ts';
 import { createLiveState, type LiveState } from '../../dashboards/src/live/liveState.ts';
+import { decodeLiveFrame } from '../../shared/live/binaryFrames.ts';
 
 export interface ClientLog {
   opens: number[];
@@ -19,6 +20,13 @@ export interface LiveClient {
   state: LiveState;
   log: ClientLog;
   sessionEnded: boolean;
+}
+
+/** The message as an ArrayBuffer, whichever `binaryType` the live module set. */
+function toArrayBuffer(data: WebSocket.RawData): ArrayBuffer {
+  if (data instanceof ArrayBuffer) return data;
+  const b = Array.isArray(data) ? Buffer.concat(data) : data;
+  return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
 }
 
 const logs = new Map<string, ClientLog>();
@@ -34,10 +42,11 @@ class LoggedWebSocket extends WebSocket {
     const log = logs.get(token);
     if (!log) return;
     this.on('open', () => log.opens.push(performance.now()));
-    this.on('message', (data) => {
-      const text = data.toString();
-      // Only the frame type: `{"type":"delta",...` starts every frame.
-      const type = /^\{"type":"(\w+)"/.exec(text)?.[1];
+    this.on('message', (data, isBinary) => {
+      // Only the frame type: a binary live frame's head, or `{"type":"delta",...` of a JSON one.
+      const type = isBinary
+        ? decodeLiveFrame(toArrayBuffer(data)).head.type
+        : /^\{"type":"(\w+)"/.exec(data.toString())?.[1];
       if (type === 'snapshot') log.snapshots.push(performance.now());
       else if (type === 'delta') log.deltas.push(performance.now());
       else if (type === 'alarm') log.alarmFrames++;

@@ -6,6 +6,7 @@
  * and the page must stay responsive while it arrives.
  */
 import type { LiveColumns, LiveField } from '../../../services/gateway/api.ts';
+import { type LiveFrame, NO_TIME } from '../../../shared/live/binaryFrames.ts';
 import type { LiveTable } from './LiveTable.ts';
 
 /** The gateway's LIVE_FIELDS, and where each goes in the table. */
@@ -109,5 +110,44 @@ export function rowsOf(table: LiveTable, lampIds: readonly unknown[]): Int32Arra
     if (typeof id !== 'string') throw new FrameError(`lampIds[${p}]`, 'not a lamp id');
     rows[p] = table.indexOf.get(id) ?? -1;
   });
+  return rows;
+}
+
+/**
+ * Write a checked binary frame (GLF1) into the table; `rows[p]` as for applyColumns. A
+ * snapshot's entry k is position k. Returns how many lamps changed.
+ */
+export function applyBinaryFrame(table: LiveTable, rows: Int32Array, frame: LiveFrame): number {
+  const { cols, n } = frame;
+  const t0 = frame.head.t0;
+  const pos = cols.position;
+  let changed = 0;
+  for (let k = 0; k < n; k++) {
+    const row = rows[pos ? pos[k]! : k]!;
+    if (row === undefined || row < 0) continue;
+    changed += 1;
+    table.status[row] = cols.status[k]!;
+    const st = cols.statusTs[k]!;
+    table.statusTs[row] = st === NO_TIME ? Number.NaN : st + t0;
+    const ts = cols.ts[k]!;
+    if (ts === NO_TIME) continue;
+    table.ts[row] = ts + t0;
+    table.level[row] = cols.level[k]!;
+    table.target[row] = cols.target[k]!;
+    table.power[row] = cols.power[k]!;
+    table.voltage[row] = cols.voltage[k]!;
+    table.current[row] = cols.current[k]!;
+    table.energy[row] = cols.energy[k]!;
+    table.lux[row] = cols.lux[k]!;
+    table.seq[row] = cols.seq[k]!;
+  }
+  if (changed > 0) table.version += 1;
+  return changed;
+}
+
+/** Rows 0..n-1: a frame whose positions are the registry columns' order. */
+export function identityRows(n: number): Int32Array {
+  const rows = new Int32Array(n);
+  for (let i = 0; i < n; i++) rows[i] = i;
   return rows;
 }

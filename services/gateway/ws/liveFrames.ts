@@ -6,6 +6,14 @@
  * relative to the frame's `t0`, so no float noise or repeated epoch digits go over the wire.
  * Pure: the WebSocket server calls these, the dashboard decodes them.
  */
+
+import {
+  allocLiveFrame,
+  LIVE_STATUS_CODES,
+  type LiveFrameHead,
+  NO_TIME,
+  registryHash,
+} from '../../../shared/live/binaryFrames.ts';
 import {
   LIVE_FIELDS,
   LIVE_STATUS,
@@ -45,6 +53,13 @@ export class LiveIndex {
 
   positionOf(lampId: string): number | undefined {
     return this.at.get(lampId);
+  }
+
+  private hashed: string | undefined;
+  /** registryHash of the ids: what a binary frame names its positions by. */
+  get hash(): string {
+    this.hashed ??= registryHash(this.lampIds);
+    return this.hashed;
   }
 }
 
@@ -102,4 +117,93 @@ export function deltaFrame(
   t0: number,
 ): Extract<WsServerFrame, { type: 'delta' }> {
   return { type: 'delta', t0, live: encodeColumns(lamps, index, t0) };
+}
+
+// ---- binary frames (shared/live/binaryFrames.ts), asked for with `format: 'binary'` ----
+
+const BINARY_STATUS = new Map<string, number>(LIVE_STATUS_CODES.map((s, i) => [s, i]));
+const MAX_REL = 0x7fffffff;
+/** ms relative to t0 in an Int32: a time further than 24.8 days away is clamped to that. */
+const rel = (ts: number | null | undefined, t0: number): number =>
+  ts === null || ts === undefined ? NO_TIME : Math.max(-MAX_REL, Math.min(MAX_REL, ts - t0));
+const num = (v: number | undefined): number => (v === undefined ? Number.NaN : v);
+
+function fillBinary(
+  lamps: readonly LiveLamp[],
+  index: LiveIndex,
+  head: LiveFrameHead,
+  dense: boolean,
+): Uint8Array {
+  // positions first: a lamp outside the index (not in this client's scope) is skipped
+  const at: number[] = [];
+  const picked: LiveLamp[] = [];
+  for (const lamp of lamps) {
+    const p = index.positionOf(lamp.lampId);
+    if (p === undefined) continue;
+    at.push(p);
+    picked.push(lamp);
+  }
+  const n = dense ? index.lampIds.length : picked.length;
+  const { bytes, cols } = allocLiveFrame(head, n);
+  if (dense) {
+    // entry k is position k; a position with no lamp state stays "unknown, no reading"
+    cols.ts.fill(NO_TIME);
+    cols.statusTs.fill(NO_TIME);
+    for (const c of [cols.energy, cols.seq, cols.level, cols.target, cols.power])
+      c.fill(Number.NaN);
+    for (const c of [cols.voltage, cols.current, cols.lux]) c.fill(Number.NaN);
+  }
+  const t0 = head.t0;
+  for (let k = 0; k < picked.length; k++) {
+    const lamp = picked[k]!;
+    const e = dense ? at[k]! : k;
+    if (cols.position) cols.position[e] = at[k]!;
+    cols.status[e] = BINARY_STATUS.get(lamp.status) ?? 0;
+    cols.statusTs[e] = rel(lamp.statusTs, t0);
+    const t = lamp.telemetry;
+    cols.ts[e] = rel(t?.ts, t0);
+    cols.energy[e] = num(t?.activeEnergy);
+    cols.seq[e] = num(t?.seq);
+    cols.level[e] = num(t?.actualLevel);
+    cols.target[e] = num(t?.targetLevel);
+    cols.power[e] = num(t?.activePower);
+    cols.voltage[e] = num(t?.supplyVoltage);
+    cols.current[e] = num(t?.supplyCurrent);
+    cols.lux[e] = num(t?.illuminance);
+  }
+  return bytes;
+}
+
+/**
+ * A binary snapshot: every position of `index` in order. `withIds`: the index is not the
+ * registry columns' order (a subscription to some lamps), so the head lists the ids.
+ */
+export function binarySnapshotFrame(
+  lamps: readonly LiveLamp[],
+  index: LiveIndex,
+  t0: number,
+  opts: { withIds: boolean; alarms?: Record<string, unknown>[] },
+): Uint8Array {
+  const head: LiveFrameHead = {
+    type: 'snapshot',
+    t0,
+    registry: index.hash,
+    positions: index.lampIds.length,
+  };
+  if (opts.withIds) head.lampIds = [...index.lampIds];
+  if (opts.alarms) head.alarms = opts.alarms;
+  return fillBinary(lamps, index, head, true);
+}
+
+export function binaryDeltaFrame(
+  lamps: readonly LiveLamp[],
+  index: LiveIndex,
+  t0: number,
+): Uint8Array {
+  return fillBinary(
+    lamps,
+    index,
+    { type: 'delta', t0, registry: index.hash, positions: index.lampIds.length },
+    false,
+  );
 }

@@ -17,7 +17,13 @@ import { bearerOf, type GatewayContext } from '../context.ts';
 import { GatewayError, zodIssues } from '../errors.ts';
 import type { ActiveAlarm } from '../live/LiveView.ts';
 import { ClientSession } from './ClientSession.ts';
-import { deltaFrame, type LiveIndex, snapshotFrame } from './liveFrames.ts';
+import {
+  binaryDeltaFrame,
+  binarySnapshotFrame,
+  deltaFrame,
+  LiveIndex,
+  snapshotFrame,
+} from './liveFrames.ts';
 
 export const WS_PATH = '/ws';
 /** Largest frame a client may send; a command or a subscription to every lamp fits. */
@@ -52,6 +58,8 @@ interface Client {
   lamps: Set<string> | null | undefined;
   alarms: boolean;
   commands: boolean;
+  /** Live frames as GLF1 binary messages (`format: 'binary'`) instead of JSON. */
+  binary: boolean;
   /** Positions of the lamps of the current subscription, fixed by its snapshot. */
   index?: LiveIndex;
   /** Frames this socket may still send now (token bucket). */
@@ -170,13 +178,15 @@ export function attachWebSocket(server: Server, ctx: GatewayContext, opts: WsOpt
       lamps: undefined,
       alarms: false,
       commands: false,
+      binary: false,
       budget: { tokens: 2 * framesPerSecond, at: ctx.now() },
       refusedInARow: 0,
       session: new ClientSession<LiveLamp>(
         {
           send: (batch) => {
             if (ws.readyState !== WebSocket.OPEN || !c.index) return;
-            ws.send(JSON.stringify(deltaFrame(batch, c.index, ctx.now())));
+            if (c.binary) ws.send(binaryDeltaFrame(batch, c.index, ctx.now()));
+            else ws.send(JSON.stringify(deltaFrame(batch, c.index, ctx.now())));
           },
           bufferedAmount: () => ws.bufferedAmount,
         },
@@ -265,6 +275,7 @@ export function attachWebSocket(server: Server, ctx: GatewayContext, opts: WsOpt
         c.lamps = undefined;
         c.alarms = false;
         c.commands = false;
+        c.binary = false;
         c.index = undefined;
         c.session.reset();
         return;
@@ -287,7 +298,9 @@ export function attachWebSocket(server: Server, ctx: GatewayContext, opts: WsOpt
         c.lamps = lamps;
         c.alarms = frame.alarms ?? false;
         c.commands = frame.commands ?? false;
+        c.binary = frame.format === 'binary';
         c.session.reset();
+        if (c.binary) return sendBinarySnapshot(c, lamps === null);
         const snapshot = ctx.live.all().filter((l) => inScope(c, l));
         const { frame: out, index } = snapshotFrame(snapshot, ctx.now());
         c.index = index;
@@ -308,6 +321,34 @@ export function attachWebSocket(server: Server, ctx: GatewayContext, opts: WsOpt
         return send(c, ack);
       }
     }
+  }
+
+  /**
+   * The binary snapshot. For a subscription to everything the positions are the registry
+   * columns' order for this principal (registry order, the caller's vendor only: what
+   * `/api/lamps/columns` answers), so the frame needs no ids; otherwise it lists them.
+   */
+  function sendBinarySnapshot(c: Client, all: boolean): void {
+    const lamps: LiveLamp[] = [];
+    for (const l of ctx.registry.lamps) {
+      const state = ctx.live.get(l.id);
+      if (state && inScope(c, state)) lamps.push(state);
+    }
+    const index = new LiveIndex(lamps.map((l) => l.lampId));
+    c.index = index;
+    const alarms = c.alarms
+      ? ctx.live
+          .activeAlarms()
+          .filter((a) => alarmInScope(c, a))
+          .map((a) => alarmView(c.principal, a) as unknown as Record<string, unknown>)
+      : undefined;
+    if (c.ws.readyState !== WebSocket.OPEN) return;
+    c.ws.send(
+      binarySnapshotFrame(lamps, index, ctx.now(), {
+        withIds: !all,
+        ...(alarms ? { alarms } : {}),
+      }),
+    );
   }
 
   function stillValid(c: Client): boolean {
