@@ -23,6 +23,7 @@ import { closeServer, type Listeners, listen, openListeners } from './listeners.
 import { type BrokerStats, createBrokerMetrics, type Transport } from './metrics.ts';
 import { guardPacketSize } from './packetGuard.ts';
 import { createDirectory } from './policy.ts';
+import { indexedMemoryPersistence } from './retainedIndex.ts';
 import { createStatusServer } from './statusServer.ts';
 import { createWorkGate } from './workGate.ts';
 import { batchWrites } from './writeBatching.ts';
@@ -129,6 +130,8 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
     : undefined;
   const aedes = await Aedes.createBroker({
     heartbeatInterval: BROKER_DEFAULTS.heartbeatMs,
+    // one node: memory, with retained messages indexed by topic (retainedIndex.ts)
+    persistence: indexedMemoryPersistence(),
     ...cluster?.aedesOptions,
     ...deps.aedesOptions,
     concurrency: config.BROKER_CONCURRENCY,
