@@ -5,8 +5,7 @@
  * over 100,000 topics, and 90 % of the broker's CPU while a 100,000-lamp fleet connected (about
  * five connects a second, a quarter of an hour to bring the fleet up). In the trie a filter
  * walks its literal levels and fans out only at `+` and `#`: a subscription costs what it
- * matches. Semantics as aedes-persistence's and aedes' routing (qlobber): `+` one non-empty
- * level, `#` this level and every one below; an empty payload deletes.
+ * matches. Semantics as aedes-persistence's scan (qlobber): `+` one non-empty level, `#` this level and every one below; an empty payload deletes.
  */
 import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
@@ -93,7 +92,8 @@ export class RetainedTrie {
       return;
     }
     if (level === '+') {
-      // qlobber's `+` (aedes' live routing too) matches no empty level: `a/+/b` not `a//b`
+      // as the scan's qlobber, `+` matches no empty level (`a/+/b` not `a//b`); aedes' live
+      // routing does ([MQTT-4.7.1-3]). Our topics have no empty level (shared/contract/topics.ts).
       for (const [key, child] of at.children)
         if (key !== '') yield* this.walk(child, levels, k + 1);
       return;

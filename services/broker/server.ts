@@ -18,6 +18,7 @@ import {
   parseSessionIds,
   registerDurableSessions,
 } from './durableSessions.ts';
+import { createEmitter } from './emitter.ts';
 import { installPolicy } from './hooks.ts';
 import { closeServer, type Listeners, listen, openListeners } from './listeners.ts';
 import { type BrokerStats, createBrokerMetrics, type Transport } from './metrics.ts';
@@ -130,8 +131,10 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
     : undefined;
   const aedes = await Aedes.createBroker({
     heartbeatInterval: BROKER_DEFAULTS.heartbeatMs,
-    // one node: memory, with retained messages indexed by topic (retainedIndex.ts)
+    // one node: memory, with retained messages indexed by topic (retainedIndex.ts), and an
+    // emitter whose queue drains without overflowing the stack (emitter.ts)
     persistence: indexedMemoryPersistence(),
+    mq: createEmitter({ concurrency: config.BROKER_CONCURRENCY }),
     ...cluster?.aedesOptions,
     ...deps.aedesOptions,
     concurrency: config.BROKER_CONCURRENCY,
