@@ -191,6 +191,12 @@ async function runSize(browser: Browser, lamps: number, m: BenchResult['metrics'
     });
     m[key('signInToMapDrawnMs')] = Math.round(drawnMs);
     // where the sign-in time went: the login answer, the registry columns, the live snapshot
+    // (the map is drawn from the registry's positions; the snapshot's values may come after)
+    await page.waitForFunction(
+      () => performance.getEntriesByName('gadelys:snapshot-applied').length > 0,
+      undefined,
+      { timeout: 120_000, polling: 50 },
+    );
     const parts = await page.evaluate(() => {
       const clickAt = (window as unknown as { __clickAt: number }).__clickAt;
       const out: Record<string, number> = {};
