@@ -179,7 +179,13 @@ describe.each(['duckdb', 'influxdb'] as const)('%s', (kind) => {
   beforeAll(async () => {
     if (kind === 'influxdb') {
       influxd = await startInfluxd();
-      store = await createInfluxStore({ url: influxd.url, database: influxd.database });
+      // The night is at a fixed date: keep every resolution forever, or the raw policy's 14 days
+      // drop its readings once the night is that old (as it did on 3 December).
+      store = await createInfluxStore({
+        url: influxd.url,
+        database: influxd.database,
+        retention: { raw: 0, '1m': 0, '1h': 0 },
+      });
     } else store = await createDuckdbStore({ path: ':memory:' });
     for (let i = 0; i < points.length; i += 20_000)
       await store.writeTelemetry(points.slice(i, i + 20_000));
