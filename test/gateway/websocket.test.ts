@@ -256,7 +256,12 @@ describe('slow client', () => {
   let fast: Harness;
   beforeAll(async () => {
     fast = await startHarness({
-      env: { GATEWAY_WS_MIN_INTERVAL_MS: '0', GATEWAY_WS_MAX_BUFFERED_BYTES: '65536' },
+      env: {
+        GATEWAY_WS_MIN_INTERVAL_MS: '0',
+        GATEWAY_WS_MAX_BUFFERED_BYTES: '65536',
+        // the snapshot flood below is not to be refused by the per-socket frame budget first
+        GATEWAY_WS_FRAMES_PER_SECOND: '10000',
+      },
     });
   });
   afterAll(async () => {
@@ -301,6 +306,27 @@ describe('slow client', () => {
       .filter((f) => f.type === 'delta')
       .reduce((n, f) => n + f.lamps.length, 0);
     expect(delivered).toBeLessThan(rounds * lampIds.length);
+    await s.close();
+  });
+
+  test('a client that asks for binary snapshots and never reads them is dropped, not buffered for', async () => {
+    const s = await connectWs(fast.wsUrl, fast.tokens.operator);
+    await s.next((f) => f.type === 'hello');
+    const socket = (s.ws as any)._socket as import('node:net').Socket;
+    socket.pause();
+    // 280 lamps x 49 bytes: ~14 kB a snapshot; 600 of them (8 MB) pass the kernel's buffers and
+    // the 4 x 64 kB the gateway allows a reader that does not read
+    for (let i = 0; i < 600; i++) s.send({ type: 'subscribe', all: true, format: 'binary' });
+    await eventually(
+      'the stuck reader dropped',
+      () => !fast.gateway.ws.sessions().some((x) => x.username === 'operator'),
+      { timeoutMs: 30_000 },
+    );
+    const metrics = await fetch(`${fast.base}/metrics`).then((r) => r.text());
+    expect(metrics).toMatch(
+      /gadelys_gateway_websocket_refusals_total\{reason="slow_reader"\} [1-9]/,
+    );
+    socket.resume();
     await s.close();
   });
 });

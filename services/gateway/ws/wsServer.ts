@@ -159,16 +159,25 @@ export function attachWebSocket(server: Server, ctx: GatewayContext, opts: WsOpt
 
   const flushEveryMs = opts.flushEveryMs ?? Math.max(10, Math.min(50, opts.minIntervalMs));
 
-  function send(c: Client, frame: WsServerFrame): void {
+  /** A JSON frame, or a binary live snapshot (already encoded). */
+  function send(c: Client, frame: WsServerFrame | Uint8Array): void {
     if (c.ws.readyState !== WebSocket.OPEN) return;
-    // Alarms and command updates are few; still, a client that stops reading altogether is
-    // dropped rather than buffered for without limit.
+    // Snapshots, alarms and command updates: a client that stops reading altogether is dropped
+    // rather than buffered for without limit.
     if (c.ws.bufferedAmount > opts.maxBufferedBytes * 4) {
       ctx.metrics.wsRefusals.inc({ reason: 'slow_reader' });
       c.ws.terminate();
       return;
     }
-    c.ws.send(JSON.stringify(frame));
+    c.ws.send(frame instanceof Uint8Array ? frame : JSON.stringify(frame));
+  }
+
+  /** The active alarms this client's subscription asked for and may see. */
+  function scopedAlarms(c: Client) {
+    return ctx.live
+      .activeAlarms()
+      .filter((a) => alarmInScope(c, a))
+      .map((a) => alarmView(c.principal, a));
   }
 
   function onConnection(ws: WebSocket, principal: Principal): void {
@@ -304,11 +313,7 @@ export function attachWebSocket(server: Server, ctx: GatewayContext, opts: WsOpt
         const snapshot = ctx.live.all().filter((l) => inScope(c, l));
         const { frame: out, index } = snapshotFrame(snapshot, ctx.now());
         c.index = index;
-        if (c.alarms)
-          out.alarms = ctx.live
-            .activeAlarms()
-            .filter((a) => alarmInScope(c, a))
-            .map((a) => alarmView(c.principal, a));
+        if (c.alarms) out.alarms = scopedAlarms(c);
         return send(c, out);
       }
       case 'command': {
@@ -336,14 +341,9 @@ export function attachWebSocket(server: Server, ctx: GatewayContext, opts: WsOpt
     }
     const index = new LiveIndex(lamps.map((l) => l.lampId));
     c.index = index;
-    const alarms = c.alarms
-      ? ctx.live
-          .activeAlarms()
-          .filter((a) => alarmInScope(c, a))
-          .map((a) => alarmView(c.principal, a) as unknown as Record<string, unknown>)
-      : undefined;
-    if (c.ws.readyState !== WebSocket.OPEN) return;
-    c.ws.send(
+    const alarms = c.alarms ? (scopedAlarms(c) as unknown as Record<string, unknown>[]) : undefined;
+    send(
+      c,
       binarySnapshotFrame(lamps, index, ctx.now(), {
         withIds: !all,
         ...(alarms ? { alarms } : {}),
