@@ -478,6 +478,21 @@ test('a command can be sent with the keyboard alone', async () => {
   await page.close();
 });
 
+test('a screen the role may not open says so on the route, and the notice goes with the next screen', async () => {
+  const { page, errors } = await signedIn('viewer', '#/commands');
+  const notice = page.locator('p.notice');
+  await expect.poll(() => notice.textContent()).toBe('That screen needs a role you do not have.');
+  expect(await notice.isVisible()).toBe(true);
+  expect(await page.evaluate(() => location.hash)).toBe('#/');
+  await page.evaluate(() => {
+    location.hash = '#/programs';
+  });
+  await page.waitForSelector('h1:text("Night programs")');
+  expect(await notice.isVisible()).toBe(false);
+  expect(errors, errors.join('\n')).toEqual([]);
+  await page.close();
+});
+
 test('an operator opening the admin link gets their tokens and the audit log, not the users', async () => {
   const { page, errors } = await signedIn('operator', '#/admin');
   await page.waitForSelector('#audit table');

@@ -107,6 +107,8 @@ export function startShell(root: HTMLElement, screens: readonly ScreenDef[]): Sh
   let mounted: { def: ScreenDef; screen: Screen; abort: AbortController } | undefined;
   let currentRoute: Route | undefined;
   let generation = 0;
+  /** The address a refusal notice was shown for: it goes once the user moves on from there. */
+  let noticeAt: string | undefined;
 
   function showNotice(text: string): void {
     notice.hidden = text === '';
@@ -133,8 +135,13 @@ export function startShell(root: HTMLElement, screens: readonly ScreenDef[]): Sh
     }
     if (def.permission !== undefined && session.value?.permissions.length && !can(def.permission)) {
       showNotice('That screen needs a role you do not have.');
+      noticeAt = '#/';
       location.replace('#/');
       return;
+    }
+    if (noticeAt !== undefined && hash !== noticeAt) {
+      showNotice('');
+      noticeAt = undefined;
     }
     currentRoute = route;
     renderNav(route);
